@@ -1,5 +1,5 @@
 # grpo_nb: every set-up step lives here, so a fresh clone needs only Python 3.10+ and pip.
-#   make study   install, then run the main job (now: data + model smoke run) under outputs/
+#   make study   install, then run the study SFT → IPO → GR-IPO under outputs/
 #   make test    install, then check notebooks/modules are in sync and run nbdev_test
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -35,9 +35,15 @@ $(STAMP): settings.ini setup.py Makefile
 
 install: $(STAMP)
 
+# The study: SFT → IPO → GR-IPO on the embedded model and the paper's five countries.
+# Each stage writes outputs/<stage>/ (run folder) and outputs/<stage>.ipynb (executed notebook);
+# a finished stage is reused (resume), so an interrupted study continues where it stopped.
+STUDY_ARGS ?=
 study: $(STAMP)
 	mkdir -p outputs
-	$(BIN)/papermill --cwd nbs nbs/smoke.ipynb outputs/smoke.ipynb $(if $(DATA),-p data "$(DATA)")
+	for nb in sft ipo gripo; do \
+	  $(BIN)/papermill --cwd nbs nbs/$$nb.ipynb outputs/$$nb.ipynb $(if $(DATA),-p data "$(DATA)") -p resume True $(STUDY_ARGS) || exit 1; \
+	done
 
 export: $(STAMP)
 	$(BIN)/nbdev_export

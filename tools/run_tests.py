@@ -3,9 +3,9 @@
 
 Checks: (1) the exported modules equal what the notebooks export and the notebooks are clean,
 (2) `nbdev_test` over nbs/ (one check per notebook, `slow` cells included by default),
-(3) the main job's notebook (`nbs/smoke.ipynb`) executed by papermill, when the data is present.
+(3) the study notebooks sft → ipo → gripo executed by papermill on a tiny budget, when the data is present.
 """
-import argparse, subprocess, sys
+import argparse, shutil, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,13 +51,25 @@ def notebook_tests(flags: str) -> tuple[int, int]:
     return len(started) - failed, failed
 
 
-def study_smoke(data: str) -> bool:
-    "Execute the main job's notebook on a few pairs with papermill."
+STUDY_TINY = ["-p", "max_steps", "2", "-p", "eval_every", "16", "-p", "batch_size", "4", "-p", "wandb", "False",
+              "-p", "overwrite", "True", "-y", "countries: [China, Nigeria]"]
+
+
+def study_notebooks(data: str) -> dict[str, bool]:
+    "Execute sft → ipo → gripo with papermill on a tiny budget, as a user runs them (gripo trains its own SFT)."
     out = ROOT / "outputs" / "test"; out.mkdir(parents=True, exist_ok=True)
-    r = sh([str(BIN / "papermill"), "--cwd", "nbs", "nbs/smoke.ipynb", str(out / "smoke.ipynb"),
-            "-p", "data", data, "-p", "n_pairs", "8", "--log-output"])
-    if r.returncode: sys.stderr.write(r.stdout[-4000:] + r.stderr[-8000:])
-    return r.returncode == 0
+    runs = out / "runs"
+    shutil.rmtree(runs, ignore_errors=True)
+    plan = {"sft": ["-p", "out_dir", str(runs / "sft")],
+            "ipo": ["-p", "out_dir", str(runs / "ipo"), "-p", "sft_dir", str(runs / "sft")],
+            "gripo": ["-p", "out_dir", str(runs / "gripo"), "-p", "sft_dir", str(runs / "sft_for_gripo"), "-p", "eta", "0.01"]}
+    results = {}
+    for nb, extra in plan.items():
+        r = sh([str(BIN / "papermill"), "--cwd", "nbs", f"nbs/{nb}.ipynb", str(out / f"{nb}.ipynb"), "-p", "data", data]
+               + STUDY_TINY + extra)
+        if r.returncode: sys.stderr.write(r.stdout[-3000:] + r.stderr[-6000:])
+        results[f"study {nb}"] = r.returncode == 0
+    return results
 
 
 def main():
@@ -68,8 +80,8 @@ def main():
     results = {"sync": check_sync()}
     passed, failed = notebook_tests(a.flags)
     skipped = 0
-    if a.data: results["study smoke"] = study_smoke(a.data)
-    else: skipped += 1; print("study smoke: skipped (no data path; set GRPO_NB_DATA)")
+    if a.data: results.update(study_notebooks(a.data))
+    else: skipped += 3; print("study notebooks: 3 skipped (no data path; set GRPO_NB_DATA)")
     for name, ok in results.items(): print(f"{name}: {'passed' if ok else 'FAILED'}")
     passed += sum(results.values()); failed += sum(not v for v in results.values())
     print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
