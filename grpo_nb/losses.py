@@ -9,7 +9,7 @@ OBJECTIVES = ("sft", "dpo", "ipo", "gr-dpo", "gr-ipo", "is-dpo", "is-ipo")
 "Training objectives: SFT, the two preference losses, and their group-robust (gr) and importance-sampled (is) versions."
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'margin', 'ipo_loss', 'dpo_loss', 'base_loss', 'pair_loss', 'pair_metrics', 'group_losses',
+__all__ = ['OBJECTIVES', 'SCALES', 'margin', 'ipo_loss', 'dpo_loss', 'base_loss', 'pair_loss', 'pair_metrics', 'group_losses',
            'update_weights', 'is_weights', 'robust_loss', 'robust_step']
 
 # %% ../nbs/02_losses.ipynb #06857aa2
@@ -46,33 +46,36 @@ def pair_metrics(pol_w, pol_l, ref_w, ref_l, beta: float) -> dict[str, torch.Ten
             "logps_pol/chosen": pol_w, "logps_pol/rejected": pol_l}
 
 # %% ../nbs/02_losses.ipynb #733e0389
+SCALES = ("count", "mean")
+"Group-loss scales: the paper's language-model code ('count') or the plain per-group mean ('mean')."
+
 def group_losses(losses: torch.Tensor, groups: torch.Tensor, counts: torch.Tensor, scale: str = "count") -> torch.Tensor:
-    "Per-group losses L_g of a batch: N·Σ_{g_i=g} ℓ_i / N_g (`scale='count'`) or the group's batch mean (`'mean'`)."
-    k = len(counts)
-    sums = torch.zeros(k, dtype=losses.dtype, device=losses.device).index_add(0, groups, losses)
-    if scale == "count": return sums * counts.sum() / counts.to(losses.dtype).clamp(min=1)
-    if scale == "mean":
-        n = torch.zeros(k, dtype=losses.dtype, device=losses.device).index_add(0, groups, torch.ones_like(losses))
-        return sums / n.clamp(min=1)
-    raise ValueError(f"unknown scale {scale!r}: 'count' or 'mean'")
+    "Per-group losses L_g (last dim K): N·Σ_{g_i=g} ℓ_i / N_g (`scale='count'`) or the group's batch mean (`'mean'`)."
+    if scale not in SCALES: raise ValueError(f"unknown scale {scale!r}: 'count' or 'mean'")
+    onehot = F.one_hot(groups, counts.shape[-1]).to(losses.dtype)                 # [..., n, K]
+    sums = (losses.unsqueeze(-1) * onehot).sum(-2)
+    if scale == "count":
+        c = counts.to(losses.dtype)
+        return sums * c.sum(-1, keepdim=True) / c.clamp(min=1)
+    return sums / onehot.sum(-2).clamp(min=1)
 
 def update_weights(alpha: torch.Tensor, group_loss: torch.Tensor, eta: float) -> torch.Tensor:
     "Exponentiated-gradient ascent on the simplex: α ∝ α·exp(η L), in float64 log space (an infinite ηL wins outright)."
     z = torch.log(alpha.double()) + eta * group_loss.detach().double()
-    return torch.softmax(torch.nan_to_num(z, posinf=torch.finfo(torch.float64).max), dim=0).to(alpha.dtype)
+    return torch.softmax(torch.nan_to_num(z, posinf=torch.finfo(torch.float64).max), dim=-1).to(alpha.dtype)
 
-def is_weights(counts: torch.Tensor) -> torch.Tensor:
-    "Importance-sampling group weights μ ∝ 1/N_g."
-    w = 1 / counts.to(torch.float64).clamp(min=1)
-    return (w / w.sum()).to(torch.get_default_dtype())
+def is_weights(counts: torch.Tensor, scale: str = "count") -> torch.Tensor:
+    "Importance-sampling group weights μ: ∝ 1/N_g on the count scale (the paper's code), uniform on the mean scale."
+    w = 1 / counts.to(torch.float64).clamp(min=1) if scale == "count" else torch.ones_like(counts, dtype=torch.float64)
+    return (w / w.sum(-1, keepdim=True)).to(torch.get_default_dtype())
 
-def robust_loss(L: torch.Tensor, alpha: torch.Tensor, counts: torch.Tensor, chi: float = 1.0) -> torch.Tensor:
-    "The loss to minimise: (1−χ)·Σ μ_g L_g + χ·Σ α_g L_g, with μ ∝ 1/N_g and α detached."
-    return (1 - chi) * (is_weights(counts).to(L) * L).sum() + chi * (alpha.detach().to(L) * L).sum()
+def robust_loss(L: torch.Tensor, alpha: torch.Tensor, mu: torch.Tensor, chi: float = 1.0) -> torch.Tensor:
+    "The loss to minimise: (1−χ)·Σ μ_g L_g + χ·Σ α_g L_g, with α detached (sums over the last dim)."
+    return (1 - chi) * (mu.to(L) * L).sum(-1) + chi * (alpha.detach().to(L) * L).sum(-1)
 
 def robust_step(losses: torch.Tensor, groups: torch.Tensor, counts: torch.Tensor, alpha: torch.Tensor,
                 eta: float, chi: float = 1.0, scale: str = "count") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     "One GR step: group losses, weight update, and the loss to minimise. Returns (loss, new α, L_g)."
     L = group_losses(losses, groups, counts, scale)
     alpha = update_weights(alpha, L, eta) if chi > 0 else alpha
-    return robust_loss(L, alpha, counts, chi), alpha, L
+    return robust_loss(L, alpha, is_weights(counts, scale), chi), alpha, L

@@ -263,7 +263,7 @@ def train_step(model, tok, split, ref, batch: list[int], cfg: TrainConfig, count
             else:
                 if b is micro[0]: new_alpha = update_weights(alpha, group_losses(all_l.cpu(), groups[batch], counts), eta) if chi > 0 else alpha
                 L = group_losses(losses, g, counts.to(losses.device))
-                loss = robust_loss(L, new_alpha, counts, chi)
+                loss = robust_loss(L, new_alpha, is_weights(counts), chi)
             L_sum += L.detach().double().cpu()
         else: loss = losses.sum() / len(batch)       # the mean over the whole step's pairs
         accelerator.backward(loss)
