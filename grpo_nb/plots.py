@@ -8,10 +8,11 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from .trainer import read_log
+from .trainer import read_log, atomic_write
 
 # %% auto #0
-__all__ = ['run_info', 'group_table', 'training_chart']
+__all__ = ['PALETTE', 'run_info', 'group_table', 'training_chart', 'mean_sem', 'band_chart', 'bar_chart', 'save_chart',
+           'synthetic_chart', 'tradeoff_chart']
 
 # %% ../nbs/05_plots.ipynb #b5f19f12
 def run_info(run_dir: str | os.PathLike) -> tuple[dict, pd.DataFrame]:
@@ -48,3 +49,56 @@ def training_chart(run_dir: str | os.PathLike, tag: str = "eval") -> alt.HConcat
     weights = alt.Chart(w).mark_line().encode(x="step:Q", y=alt.Y("weight:Q", title="group weight α"), color="country:N"
     ).properties(title="group weights", width=260, height=180)
     return alt.hconcat(worst, weights)
+
+# %% ../nbs/05_plots.ipynb #85a84e26
+PALETTE = alt.Scale(scheme="tableau20")
+"Colours for methods and series (20 distinct ones: the χ sweep has 12 methods)."
+
+def mean_sem(df: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
+    "Mean, SEM and mean ± SEM bounds of `value` per `by` (over the remaining rows, e.g. seeds)."
+    g = df.groupby(by, sort=False)[value]
+    out = pd.DataFrame({"mean": g.mean(), "sem": g.sem().fillna(0.0), "n": g.size()}).reset_index()
+    return out.assign(lo=out["mean"] - out["sem"], hi=out["mean"] + out["sem"])
+
+def band_chart(df: pd.DataFrame, x: str, value: str, color: str, title: str, y_title: str | None = None,
+               log_x: bool = False, width: int = 240, height: int = 180) -> alt.LayerChart:
+    "Mean line with a ± SEM band over seeds, one colour per `color`."
+    s = mean_sem(df, [color, x], value)
+    xs = alt.X(f"{x}:Q", title=x, scale=alt.Scale(type="symlog") if log_x else alt.Undefined)
+    base = alt.Chart(s).encode(x=xs, color=alt.Color(f"{color}:N", title=color, sort=list(dict.fromkeys(s[color])), scale=PALETTE))
+    return (base.mark_area(opacity=0.2).encode(y="lo:Q", y2="hi:Q")
+            + base.mark_line().encode(y=alt.Y("mean:Q", title=y_title or value))).properties(title=title, width=width, height=height)
+
+def bar_chart(df: pd.DataFrame, x: str, value: str, title: str, y_title: str | None = None, color: str | None = None,
+              width: int = 240, height: int = 180) -> alt.LayerChart:
+    "Bars of the mean of `value` per `x` with ± SEM error bars."
+    s = mean_sem(df, [x] + ([color] if color and color != x else []), value)
+    order = list(dict.fromkeys(s[x]))
+    base = alt.Chart(s).encode(x=alt.X(f"{x}:N", title=None, sort=order))
+    bars = base.mark_bar().encode(y=alt.Y("mean:Q", title=y_title or value),
+                                  color=alt.Color(f"{color or x}:N", sort=order, scale=PALETTE, legend=alt.Legend() if color else None))
+    err = base.mark_errorbar().encode(y=alt.Y("lo:Q", title=y_title or value), y2="hi:Q")
+    return (bars + err).properties(title=title, width=width, height=height)
+
+def save_chart(chart: alt.TopLevelMixin, stem: str | os.PathLike) -> list[Path]:
+    "Write `chart` to `stem`.png and `stem`.html atomically; return the two paths."
+    stem = Path(stem)
+    paths = [stem.with_name(stem.name + ext) for ext in (".png", ".html")]
+    for path in paths: atomic_write(path, lambda tmp, fmt=path.suffix[1:]: chart.save(str(tmp), format=fmt))
+    return paths
+
+# %% ../nbs/05_plots.ipynb #0ea6969a
+def synthetic_chart(curves: pd.DataFrame, finals: pd.DataFrame, title: str) -> alt.VConcatChart:
+    "The paper's three synthetic panels (DPO-family and IPO-family worst-group val loss, max reward error), mean ± SEM."
+    panels = [band_chart(curves[curves.family == f], "iteration", "worst_val_loss", "method", f"{f} family",
+                         f"max group val loss ({f})") for f in ("DPO", "IPO") if (curves.family == f).any()]
+    panels.append(bar_chart(finals, "method", "max_reward_err", "converged reward error", "max reward error", color="method"))
+    return alt.vconcat(alt.hconcat(*panels), title=title)          # one colour per method across the panels
+
+def tradeoff_chart(curves: pd.DataFrame, finals: pd.DataFrame, title: str) -> alt.VConcatChart:
+    "The χ sweep: the three panels, plus final worst-group and average val loss against χ per family."
+    long = finals.melt(["family", "chi", "seed"], ["worst_val_loss", "avg_val_loss"], var_name="metric", value_name="loss")
+    long["series"] = long.family + " " + long.metric.str.replace("_val_loss", "")
+    vs_chi = [band_chart(long[long.family == f], "chi", "loss", "series", f"{f}: final val loss vs χ", "val loss")
+              for f in ("DPO", "IPO") if (long.family == f).any()]
+    return alt.vconcat(synthetic_chart(curves, finals, ""), alt.hconcat(*vs_chi), title=title).resolve_scale(color="independent")

@@ -3,7 +3,8 @@
 
 Checks: (1) the exported modules equal what the notebooks export and the notebooks are clean,
 (2) `nbdev_test` over nbs/ (one check per notebook, `slow` cells included by default),
-(3) the study notebooks sft → ipo → gripo executed by papermill on a tiny budget, when the data is present.
+(3) the study notebooks sft → ipo → gripo executed by papermill on a tiny budget, when the data is present,
+(4) the synthetic figure notebook executed by papermill with few seeds and iterations (no data needed).
 """
 import argparse, shutil, subprocess, sys
 from pathlib import Path
@@ -65,13 +66,24 @@ def study_notebooks(data: str) -> dict[str, bool]:
             "gripo": ["-p", "out_dir", str(runs / "gripo"), "-p", "sft_dir", str(runs / "sft_for_gripo"), "-p", "eta", "0.01"]}
     results = {}
     for nb, extra in plan.items():
-        r = sh([str(BIN / "papermill"), "--cwd", "nbs", f"nbs/{nb}.ipynb", str(out / f"{nb}.ipynb"), "-p", "data", data]
-               + STUDY_TINY + extra)
-        unknown = "Passed unknown parameter" in r.stdout + r.stderr   # papermill only warns: the notebook lost its parameters tag
-        if r.returncode or unknown: sys.stderr.write(r.stdout[-3000:] + r.stderr[-6000:])
-        if unknown: print(f"study {nb}: papermill found no 'parameters' cell to take the parameters", file=sys.stderr)
-        results[f"study {nb}"] = r.returncode == 0 and not unknown
+        results[f"study {nb}"] = papermill(nb, out / f"{nb}.ipynb", ["-p", "data", data] + STUDY_TINY + extra)
     return results
+
+
+def papermill(nb: str, out: Path, params: list[str]) -> bool:
+    "Execute nbs/`nb`.ipynb into `out` with papermill; False (with the tail of its output) if it fails or ignores a parameter."
+    r = sh([str(BIN / "papermill"), "--cwd", "nbs", f"nbs/{nb}.ipynb", str(out)] + params)
+    unknown = "Passed unknown parameter" in r.stdout + r.stderr   # papermill only warns: the notebook lost its parameters tag
+    if r.returncode or unknown: sys.stderr.write(r.stdout[-3000:] + r.stderr[-6000:])
+    if unknown: print(f"{nb}: papermill found no 'parameters' cell to take the parameters", file=sys.stderr)
+    return r.returncode == 0 and not unknown
+
+
+def figure_notebooks() -> dict[str, bool]:
+    "Execute the synthetic figure notebook on a small budget (3 seeds, 300 DPO iterations): every figure, every code path."
+    out = ROOT / "outputs" / "test"; out.mkdir(parents=True, exist_ok=True)
+    return {"figures synthetic": papermill("fig_synthetic", out / "fig_synthetic.ipynb",
+                                           ["-p", "seeds", "3", "-p", "dpo_iters", "300", "-p", "out_dir", str(out / "figures")])}
 
 
 def main():
@@ -81,6 +93,7 @@ def main():
     a = p.parse_args()
     results = {"sync": check_sync()}
     passed, failed = notebook_tests(a.flags)
+    results.update(figure_notebooks())
     skipped = 0
     if a.data: results.update(study_notebooks(a.data))
     else: skipped += 3; print("study notebooks: 3 skipped (no data path; set GRPO_NB_DATA)")
