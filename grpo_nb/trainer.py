@@ -2,7 +2,7 @@
 
 # %% ../nbs/03_trainer.ipynb #bb9ae138
 from __future__ import annotations
-import contextlib, dataclasses, json, logging, math, os, random, tempfile, shutil, time, zlib
+import contextlib, dataclasses, hashlib, json, logging, math, os, random, tempfile, shutil, time, zlib
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Sequence
@@ -13,15 +13,16 @@ from accelerate import Accelerator
 from tqdm.auto import tqdm
 
 from .data import PAPER_COUNTRIES, load_goqa_pairs, default_data_source
-from .model import DEFAULT_MODEL, load_policy, lora_config, encode, collate, response_logps, model_path
+from .model import DEFAULT_MODEL, load_policy, lora_config, model_path, cache_dir
+from .packed import pack, collate_packed, packed_logps
 from .losses import OBJECTIVES, margin, pair_loss, pair_metrics, robust_step, robust_loss, update_weights, group_losses, is_weights
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'PAPER', 'RESUME_MAY_CHANGE', 'LOCK', 'TrainConfig', 'PlateauSchedule', 'tokenised_split', 'split_logps',
-           'group_means', 'metric_record', 'evaluate', 'atomic_write', 'atomic_dir', 'read_log', 'load_start',
-           'train_step', 'run_lock', 'train']
+__all__ = ['log', 'PAPER', 'RESUME_MAY_CHANGE', 'LOCK', 'TrainConfig', 'PlateauSchedule', 'tokenised_split', 'pair_logps',
+           'split_logps', 'group_means', 'metric_record', 'evaluate', 'atomic_write', 'atomic_dir', 'read_log',
+           'load_start', 'train_step', 'run_lock', 'train', 'reference_key']
 
 # %% ../nbs/03_trainer.ipynb #90391959
 @dataclass
@@ -117,26 +118,29 @@ class PlateauSchedule:
 
 # %% ../nbs/03_trainer.ipynb #c3d38277
 def tokenised_split(ds, tok, cfg: TrainConfig) -> dict:
-    "A split as token lists and group ids: chosen/rejected encodings, groups, group names."
+    "A split as packed [prompt, chosen, rejected] token sequences and group ids."
     kw = dict(max_length=cfg.max_length, max_prompt_length=cfg.max_prompt_length)
     if cfg.objective == "sft":   # one example per (group, question): the top option's letter
         seen, keep = set(), []
         for i, (g, q) in enumerate(zip(ds["group"], ds["question_id"])):
             if (g, q) not in seen: seen.add((g, q)); keep.append(i)
         ds = ds.select(keep)
-    return {"w": [encode(tok, p, c, **kw) for p, c in zip(ds["prompt"], ds["chosen"])],
-            "l": [encode(tok, p, r, **kw) for p, r in zip(ds["prompt"], ds["rejected"])],
+    return {"packed": [pack(tok, p, [c, r], **kw) for p, c, r in zip(ds["prompt"], ds["chosen"], ds["rejected"])],
             "group": torch.tensor(ds["group"], dtype=torch.long)}
 
+def pair_logps(model, tok, split: dict, idx: Sequence[int]) -> torch.Tensor:
+    "Summed log-probs `[len(idx), 2]` (chosen, rejected) of pairs `idx`, as one packed batch (with a graph when grad is on)."
+    return packed_logps(model, collate_packed([split["packed"][j] for j in idx], tok.pad_token_id)).float()
+
 def split_logps(model, tok, split: dict, idx: Sequence[int], batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
-    "Summed log-probs of the chosen and rejected responses of pairs `idx`, no gradient."
-    out_w, out_l = [], []
+    "Summed log-probs of the chosen and rejected responses of pairs `idx`, no gradient, batched by length, in `idx` order."
+    order = sorted(range(len(idx)), key=lambda i: len(split["packed"][idx[i]]["input_ids"]))
+    out = torch.zeros(len(idx), 2)
     with torch.no_grad():
-        for i in range(0, len(idx), batch_size):
-            b = idx[i:i + batch_size]
-            lp = response_logps(model, collate([split["w"][j] for j in b] + [split["l"][j] for j in b], tok.pad_token_id)).float().cpu()
-            out_w.append(lp[:len(b)]); out_l.append(lp[len(b):])
-    return (torch.cat(out_w), torch.cat(out_l)) if out_w else (torch.zeros(0), torch.zeros(0))
+        for s in range(0, len(order), batch_size):
+            chunk = order[s:s + batch_size]
+            out[chunk] = pair_logps(model, tok, split, [idx[i] for i in chunk]).cpu()
+    return out[:, 0], out[:, 1]
 
 # %% ../nbs/03_trainer.ipynb #7748ebe2
 def group_means(values: torch.Tensor, groups: torch.Tensor, k: int) -> torch.Tensor:
@@ -235,10 +239,9 @@ def _init_base(init: str) -> str:
 # %% ../nbs/03_trainer.ipynb #792308e5
 def _micro_losses(model, tok, split, ref, b, cfg, counts):
     "Per-pair training losses (with graph) of micro-batch `b` and its per-pair metrics."
-    ids = [split["w"][j] for j in b] + ([split["l"][j] for j in b] if cfg.objective != "sft" else [])
-    lp = response_logps(model, collate(ids, tok.pad_token_id)).float()
-    if cfg.objective == "sft": return -lp, {}
-    pol_w, pol_l = lp[:len(b)], lp[len(b):]
+    lp = pair_logps(model, tok, split, b)
+    if cfg.objective == "sft": return -lp[:, 0], {}
+    pol_w, pol_l = lp[:, 0], lp[:, 1]
     ref_w, ref_l = ref[0][b].to(lp.device), ref[1][b].to(lp.device)
     return pair_loss(cfg.objective, margin(pol_w, pol_l, ref_w, ref_l), cfg.beta, cfg.label_smoothing), \
            pair_metrics(pol_w.detach(), pol_l.detach(), ref_w, ref_l, cfg.beta)
@@ -351,7 +354,7 @@ def _train(cfg: TrainConfig, out: Path, pairs, show_progress: bool) -> dict:
     model, tok = load_start(cfg)
     splits = {s: tokenised_split(pairs[s], tok, cfg) for s in ("train", "val", "test")}
     counts = torch.tensor(np.bincount(splits["train"]["group"].numpy(), minlength=len(cfg.countries)))
-    refs = _reference_logps(model, tok, splits, cfg, out)
+    refs = _reference_logps(model, tok, splits, cfg)
 
     params = [p for p in model.parameters() if p.requires_grad]
     opt = _optimizer(cfg, params)
@@ -421,11 +424,21 @@ def _train(cfg: TrainConfig, out: Path, pairs, show_progress: bool) -> dict:
     if run: run.finish()
     return done
 
-def _reference_logps(model, tok, splits, cfg, out: Path) -> dict:
-    "Reference log-probs of every pair, computed once with the starting weights (LoRA adapter off) and cached in the run folder."
+def reference_key(model, splits: dict) -> str:
+    "Names a reference pass: the starting weights (LoRA adapters excluded), every pair's token ids, and the dtype; any change, another key."
+    h = hashlib.blake2b(digest_size=20)
+    for name, p in model.named_parameters():
+        if "lora_" not in name: h.update(name.encode()); h.update(p.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+    for s in sorted(splits): h.update(s.encode()); h.update(json.dumps([(e["input_ids"], e["lengths"]) for e in splits[s]["packed"]]).encode())
+    return h.hexdigest()
+
+def _reference_logps(model, tok, splits, cfg) -> dict:
+    "Reference log-probs of every pair, computed once with the starting weights (LoRA adapter off) and cached by `reference_key`."
     if cfg.objective == "sft": return {}
-    path = out / "ref_logps.pt"
-    if path.exists(): return torch.load(path)
+    path = cache_dir() / "ref_logps" / f"{reference_key(model, splits)}.pt"
+    if path.exists():
+        try: return torch.load(path)
+        except Exception as e: log.warning("recomputing unreadable reference cache %s (%s)", path, e)
     model.eval()
     ctx = model.disable_adapter() if hasattr(model, "disable_adapter") else torch.no_grad()
     with ctx:
