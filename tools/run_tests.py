@@ -4,7 +4,8 @@
 Checks: (1) the exported modules equal what the notebooks export and the notebooks are clean,
 (2) `nbdev_test` over nbs/ (one check per notebook, `slow` cells included by default),
 (3) the study notebooks sft → ipo → gripo executed by papermill on a tiny budget, when the data is present,
-(4) the synthetic figure notebook executed by papermill with few seeds and iterations (no data needed).
+(4) the synthetic figure notebook executed by papermill with few seeds and iterations (no data needed),
+(5) bad parameters given to the notebooks through papermill, (6) the throughput benchmark for one step (no TRL rows).
 """
 import argparse, shutil, subprocess, sys
 from pathlib import Path
@@ -126,6 +127,14 @@ def figure_notebooks() -> dict[str, bool]:
                                            ["-p", "seeds", "3", "-p", "dpo_iters", "300", "-p", "out_dir", str(out / "figures")])}
 
 
+def bench_notebook(data: str) -> dict[str, bool]:
+    "Execute the throughput benchmark for one timed step of the rows that need no TRL (TRL is a bench-only extra)."
+    out = ROOT / "outputs" / "test"; out.mkdir(parents=True, exist_ok=True)
+    return {"bench throughput": papermill("bench_throughput", out / "bench_throughput.ipynb",
+                                          ["-p", "data", data, "-p", "steps", "1", "-p", "warmup", "1", "-p", "profile", "False",
+                                           "-y", "methods: [two_sequence, grpo_nb, ideal]", "-p", "out_dir", str(out / "bench")])}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--data", default="", help="path of a GlobalOpinionQA CSV (empty: data tests skip)")
@@ -136,8 +145,8 @@ def main():
     results.update(figure_notebooks())
     results.update(bad_parameters(a.data))
     skipped = 0
-    if a.data: results.update(study_notebooks(a.data))
-    else: skipped += 3; print("study notebooks: 3 skipped (no data path; set GRPO_NB_DATA)")
+    if a.data: results.update(study_notebooks(a.data)); results.update(bench_notebook(a.data))
+    else: skipped += 5; print("study notebooks, resume and benchmark: 5 skipped (no data path; set GRPO_NB_DATA)")
     for name, ok in results.items(): print(f"{name}: {'passed' if ok else 'FAILED'}")
     passed += sum(results.values()); failed += sum(not v for v in results.values())
     print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
