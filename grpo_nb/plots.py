@@ -4,6 +4,7 @@
 from __future__ import annotations
 import json, os
 from pathlib import Path
+from typing import Sequence
 
 import altair as alt
 import pandas as pd
@@ -12,7 +13,8 @@ from .trainer import read_log, atomic_write
 
 # %% auto #0
 __all__ = ['PALETTE', 'run_info', 'group_table', 'training_chart', 'mean_sem', 'band_chart', 'bar_chart', 'save_chart',
-           'synthetic_chart', 'tradeoff_chart']
+           'synthetic_chart', 'tradeoff_chart', 'sweep_runs', 'sweep_frames', 'per_country', 'grouped_bar_chart',
+           'goqa_fig3', 'goqa_fig13', 'sweep_table']
 
 # %% ../nbs/05_plots.ipynb #b5f19f12
 def run_info(run_dir: str | os.PathLike) -> tuple[dict, pd.DataFrame]:
@@ -102,3 +104,88 @@ def tradeoff_chart(curves: pd.DataFrame, finals: pd.DataFrame, title: str) -> al
     vs_chi = [band_chart(long[long.family == f], "chi", "loss", "series", f"{f}: final val loss vs χ", "val loss")
               for f in ("DPO", "IPO") if (long.family == f).any()]
     return alt.vconcat(synthetic_chart(curves, finals, ""), alt.hconcat(*vs_chi), title=title).resolve_scale(color="independent")
+
+# %% ../nbs/05_plots.ipynb #22c8b276
+def sweep_runs(sweep_dir: str | os.PathLike) -> pd.DataFrame:
+    "The finished IPO-family runs under `sweep_dir`: run folder, objective, seed, η, method label, countries."
+    d = Path(sweep_dir)
+    if not d.is_dir(): raise FileNotFoundError(f"sweep folder {d} not found: run sweep.ipynb first, or fix the path")
+    rows = []
+    for cfg_path in sorted(d.rglob("config.json")):
+        run = cfg_path.parent
+        if not ((run / "done.json").is_file() and (run / "log.jsonl").is_file()): continue
+        cfg = json.loads(cfg_path.read_text())
+        obj = cfg.get("objective")
+        if obj not in ("ipo", "dpo", "gr-ipo", "gr-dpo", "is-ipo", "is-dpo"): continue
+        rows.append({"run": str(run), "objective": obj, "seed": cfg["seed"], "eta": cfg["eta"] if obj.startswith("gr-") else None,
+                     "method": obj.upper() + (f" η={cfg['eta']:g}" if obj.startswith("gr-") else ""), "countries": tuple(cfg["countries"])})
+    if not rows:
+        raise ValueError(f"no finished IPO/GR-IPO runs under {d}: expected run folders with config.json, log.jsonl and done.json, as sweep.ipynb writes")
+    runs = pd.DataFrame(rows).sort_values(["objective", "eta", "seed"], na_position="first", ignore_index=True)
+    if runs.countries.nunique() > 1: raise ValueError(f"the runs under {d} use different country lists: {sorted(set(runs.countries))}")
+    return runs
+
+_EVAL = {"test_loss": "loss/eval", "reward_acc": "rewards_eval/accuracies", "logp_acc": "logps_pol_eval/accuracies"}
+
+def sweep_frames(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    "Tidy frames of a sweep's logs: `evals` and `final` (per-country columns `{metric}:{country}`), `train` (weights per step)."
+    countries = list(runs.countries.iloc[0])
+    evals, train = [], []
+    for r in runs.itertuples():
+        df = pd.DataFrame(read_log(r.run))
+        tag = {"method": r.method, "seed": r.seed, "run": r.run}
+        ev = df.dropna(subset=["worst_case_loss/eval"])
+        e = pd.DataFrame({"step": ev.step, "max_test_loss": ev["worst_case_loss/eval"], "min_reward_acc": ev["worst_case_rewards_eval/accuracies"],
+                          "min_logp_acc": ev["worst_case_logps_pol_eval/accuracies"],
+                          **{f"{m}:{c}": ev[f"{k}_{g}"] for m, k in _EVAL.items() for g, c in enumerate(countries)}}).assign(**tag)
+        evals.append(e)
+        tr = df.dropna(subset=["loss/train"])
+        train.append(pd.DataFrame({"step": tr.step, **{c: tr[f"rewards_train/weights_{g}"] for g, c in enumerate(countries)}}).assign(**tag))
+    evals = pd.concat(evals, ignore_index=True)
+    final = evals.loc[evals.groupby("run").step.idxmax()].reset_index(drop=True)
+    return {"evals": evals, "final": final, "train": pd.concat(train, ignore_index=True), "countries": countries}
+
+def per_country(df: pd.DataFrame, metric: str, countries: Sequence[str]) -> pd.DataFrame:
+    "Long frame of `{metric}:{country}` columns: method, seed, step, country, value."
+    cols = [f"{metric}:{c}" for c in countries]
+    long = df.melt(["method", "seed", "step"], cols, var_name="country", value_name=metric)
+    long["country"] = long.country.str.split(":", n=1).str[1]
+    return long
+
+def grouped_bar_chart(df: pd.DataFrame, x: str, group: str, value: str, title: str, y_title: str | None = None,
+                      width: int = 300, height: int = 180) -> alt.LayerChart:
+    "Bars of the mean of `value` per (`x`, `group`) side by side, with ± SEM error bars."
+    s = mean_sem(df, [x, group], value)
+    xo, go = list(dict.fromkeys(s[x])), list(dict.fromkeys(s[group]))
+    base = alt.Chart(s).encode(x=alt.X(f"{x}:N", title=None, sort=xo), xOffset=alt.XOffset(f"{group}:N", sort=go))
+    bars = base.mark_bar().encode(y=alt.Y("mean:Q", title=y_title or value), color=alt.Color(f"{group}:N", sort=go, scale=PALETTE))
+    return (bars + base.mark_errorbar().encode(y=alt.Y("lo:Q", title=y_title or value), y2="hi:Q")).properties(title=title, width=width, height=height)
+
+def goqa_fig3(fr: dict) -> alt.VConcatChart:
+    "Paper Fig 3: worst-group test loss and reward accuracy, per-country test loss; min log-prob accuracy and GR weights over training; log-prob accuracy at the start."
+    final, evals, train, countries = fr["final"], fr["evals"], fr["train"], fr["countries"]
+    top = alt.hconcat(bar_chart(final, "method", "max_test_loss", "max group test loss", color="method"),
+                      bar_chart(final, "method", "min_reward_acc", "min group reward accuracy (test)", color="method"),
+                      grouped_bar_chart(per_country(final, "test_loss", countries), "country", "method", "test_loss", "test loss per country"))
+    start = per_country(evals[evals.step == 0], "logp_acc", countries)
+    gr = train[train.method.str.startswith("GR-")]
+    weights = [band_chart(gr[gr.method == m].melt(["method", "seed", "step", "run"], countries, var_name="country", value_name="weight"),
+                          "step", "weight", "country", f"{m}: group weights (train)") for m in dict.fromkeys(gr.method)]
+    bottom = alt.hconcat(band_chart(evals, "step", "min_logp_acc", "method", "min group log-prob accuracy (test)"), *weights,
+                         grouped_bar_chart(start, "country", "method", "logp_acc", "log-prob accuracy at the start (test)"))
+    return alt.vconcat(top, bottom.resolve_scale(color="independent"), title="GlobalOpinionQA (paper Fig 3)")
+
+def goqa_fig13(fr: dict) -> alt.VConcatChart:
+    "Paper Fig 13: worst-group test loss and reward accuracy over training; per-country log-prob accuracy at the end of GR training."
+    final, evals, countries = fr["final"], fr["evals"], fr["countries"]
+    end = per_country(final[final.method.str.startswith("GR-")], "logp_acc", countries)
+    return alt.hconcat(band_chart(evals, "step", "max_test_loss", "method", "max group test loss"),
+                       band_chart(evals, "step", "min_reward_acc", "method", "min group reward accuracy (test)"),
+                       grouped_bar_chart(end, "country", "method", "logp_acc", "log-prob accuracy at the end (test)"),
+                       title="GlobalOpinionQA (paper Fig 13)").resolve_scale(color="independent")
+
+def sweep_table(df: pd.DataFrame, cols: Sequence[str], by: str = "method") -> pd.DataFrame:
+    "Mean ± SEM over seeds of `cols`, one row per `by` value."
+    g = df.groupby(by, sort=False)[list(cols)]
+    m, s = g.mean(), g.sem().fillna(0.0)
+    return pd.DataFrame({c: [f"{a:.4g} ± {b:.2g}" for a, b in zip(m[c], s[c])] for c in cols}, index=m.index)

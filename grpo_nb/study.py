@@ -2,8 +2,9 @@
 
 # %% ../nbs/06_study.ipynb #594c79fb
 from __future__ import annotations
-import dataclasses, logging
+import dataclasses, logging, os, tempfile
 from pathlib import Path
+from typing import Sequence
 
 from .data import load_goqa_pairs
 from .trainer import TrainConfig, train
@@ -11,7 +12,7 @@ from .trainer import TrainConfig, train
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'CPU_COMMON', 'STAGES', 'stage_config', 'ensure_init']
+__all__ = ['log', 'CPU_COMMON', 'STAGES', 'NOTEBOOKS', 'stage_config', 'ensure_init', 'notebooks_dir', 'sweep_plan', 'run_stage']
 
 # %% ../nbs/06_study.ipynb #7300b3b2
 CPU_COMMON = dict(batch_size=16, grad_accum=1, eval_every=160, patience=3, max_grad_norm=10.0)
@@ -47,3 +48,58 @@ def ensure_init(cfg: TrainConfig, show_progress: bool = True) -> None:
                        out_dir=cfg.init, lora=cfg.lora, wandb=cfg.wandb, max_length=cfg.max_length,
                        max_prompt_length=cfg.max_prompt_length, eval_batch_size=cfg.eval_batch_size)
     train(sft, show_progress)
+
+# %% ../nbs/06_study.ipynb #f7dea3f1
+NOTEBOOKS = {"sft": "sft.ipynb", "ipo": "ipo.ipynb", "gr-ipo": "gripo.ipynb"}
+"The study notebook of each stage."
+
+def notebooks_dir() -> Path:
+    "The folder of the study notebooks (the repository's `nbs/`)."
+    import grpo_nb
+    d = Path(grpo_nb.__file__).resolve().parents[1] / "nbs"
+    if not (d / NOTEBOOKS["ipo"]).is_file(): raise FileNotFoundError(f"study notebooks not found in {d}: sweeps run from a clone of the repository")
+    return d
+
+def _bad(msg: str): raise ValueError(f"bad parameter: {msg}")
+
+def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int], etas: Sequence[float] = (0.01,), objectives: Sequence[str] = ("ipo", "gr-ipo"),
+               common: dict | None = None) -> list[dict]:
+    "The runs of a sweep: name, notebook, papermill parameters, executed-notebook path and whether it is done; all checked first."
+    import papermill as pm
+    common = dict(common or {})
+    if not isinstance(seeds, (list, tuple)) or not seeds or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
+        _bad(f"seeds must be a non-empty list of integers >= 0, got {seeds!r}")
+    if len(set(seeds)) < len(seeds): _bad(f"seeds listed twice: {seeds}")
+    if not isinstance(objectives, (list, tuple)) or not objectives or set(objectives) - {"ipo", "gr-ipo"}:
+        _bad(f"objectives must be a non-empty list from ['ipo', 'gr-ipo'], got {objectives!r}")
+    if "gr-ipo" in objectives and (not isinstance(etas, (list, tuple)) or not etas or
+                                   not all(isinstance(e, (int, float)) and not isinstance(e, bool) and e > 0 for e in etas)):
+        _bad(f"etas must be a non-empty list of numbers > 0, got {etas!r}")
+    nbs, out = notebooks_dir(), Path(out_dir).resolve()
+    if out.exists() and not out.is_dir(): _bad(f"out_dir {out} is a file")
+    for obj in objectives:
+        known = set(pm.inspect_notebook(str(nbs / NOTEBOOKS[obj])))
+        unknown = sorted(set(common) - known)
+        if unknown: _bad(f"{unknown} are not parameters of {NOTEBOOKS[obj]} (it takes {sorted(known)})")
+    plan = []
+    for s in seeds:
+        base = out / f"seed{s}"
+        for obj in objectives:
+            for eta in (etas if obj == "gr-ipo" else [None]):
+                name = "ipo" if eta is None else f"gripo_eta{eta:g}"
+                params = {**common, "seed": s, "sft_dir": str(base / "sft"), "out_dir": str(base / name), "resume": True,
+                          **({"eta": eta} if eta is not None else {})}
+                plan.append({"name": f"seed{s}/{name}", "objective": obj, "notebook": str(nbs / NOTEBOOKS[obj]),
+                             "output": str(base / f"{name}.ipynb"), "params": params, "done": (base / name / "done.json").is_file()})
+    for obj in objectives:                                    # every stage parameter through the stage's own checks
+        r = next(r for r in plan if r["objective"] == obj)
+        stage_config(obj, **{k: v for k, v in r["params"].items() if k != "sft_dir"}, init=r["params"]["sft_dir"])
+    return plan
+
+def run_stage(run: dict) -> None:
+    "Execute one run's notebook with papermill; its executed notebook appears (renamed from a temporary one) when the run succeeds."
+    import papermill as pm
+    out = Path(run["output"]); out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    pm.execute_notebook(run["notebook"], str(tmp), parameters=run["params"], cwd=str(Path(run["notebook"]).parent), progress_bar=False)
+    os.replace(tmp, out)

@@ -5,7 +5,8 @@ Checks: (1) the exported modules equal what the notebooks export and the noteboo
 (2) `nbdev_test` over nbs/ (one check per notebook, `slow` cells included by default),
 (3) the study notebooks sft → ipo → gripo executed by papermill on a tiny budget, when the data is present,
 (4) the synthetic figure notebook executed by papermill with few seeds and iterations (no data needed),
-(5) bad parameters given to the notebooks through papermill, (6) the throughput benchmark for one step (no TRL rows).
+(5) bad parameters given to the notebooks through papermill, (6) the throughput benchmark for one step (no TRL rows),
+(7) a tiny sweep (run twice: the second skips finished runs) and the GlobalOpinionQA figures drawn from it.
 """
 import argparse, shutil, subprocess, sys
 from pathlib import Path
@@ -90,10 +91,30 @@ def resume_ipo(data: str, runs: Path, out: Path) -> bool:
     return ok
 
 
+def sweep_and_figures(data: str) -> dict[str, bool]:
+    "A tiny sweep (tiny random model, 2 seeds × {IPO, GR-IPO}), run twice (the second run skips every finished run), then fig_goqa on it."
+    import json
+    from grpo_nb.testing import tiny_model
+    out = ROOT / "outputs" / "test" / "sweep"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
+    stage = {"max_steps": 2, "batch_size": 4, "eval_every": 8, "wandb": False}
+    args = ["-y", "seeds: [0, 1]", "-y", "etas: [0.01]", "-y", f"stage_params: {json.dumps(stage)}", "-p", "out_dir", str(out / "runs"),
+            "-p", "model", tiny_model(out / "tiny-model"), "-p", "data", data] + TINY_COUNTRIES
+    results = {"sweep": papermill("sweep", out / "sweep.ipynb", args)}
+    logs = sorted((out / "runs").rglob("log.jsonl"))
+    before = {p: p.read_bytes() for p in logs}
+    again = papermill("sweep", out / "sweep_again.ipynb", args)
+    results["sweep skips finished runs"] = again and len(logs) == 6 and all(p.read_bytes() == b for p, b in before.items())
+    results["figures goqa"] = results["sweep"] and papermill("fig_goqa", out / "fig_goqa.ipynb", ["-p", "sweep_dir", str(out / "runs"),
+                                                                                                 "-p", "out_dir", str(out / "figures")])
+    return results
+
+
 BAD_PARAMETERS = {   # notebook, papermill parameters, the message it must stop with
     "gripo": (["-p", "eta", "-1"], "eta must be >= 0, got -1"),
     "ipo": (["-y", "countries: [Japn]"], "unknown country 'Japn'"),
     "fig_synthetic": (["-p", "scenario", "iv"], "scenario 'iv' is not 'all' or one of"),
+    "sweep": (["-y", "etas: [0.01, -1]"], "etas must be a non-empty list of numbers > 0"),
+    "fig_goqa": (["-p", "sweep_dir", "/no/such/sweep"], "sweep folder /no/such/sweep not found"),
 }
 
 
@@ -102,8 +123,9 @@ def bad_parameters(data: str) -> dict[str, bool]:
     out = ROOT / "outputs" / "test" / "bad"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
     results = {}
     for nb, (params, msg) in BAD_PARAMETERS.items():
-        if nb != "fig_synthetic" and not data: continue
-        extra = (["-p", "data", data] if nb != "fig_synthetic" else []) + ["-p", "out_dir", str(out / nb)]
+        needs_data = nb in ("gripo", "ipo", "sweep")
+        if needs_data and not data: continue
+        extra = (["-p", "data", data] if needs_data else []) + ["-p", "out_dir", str(out / nb)]
         r = sh([str(BIN / "papermill"), "--cwd", "nbs", f"nbs/{nb}.ipynb", str(out / f"{nb}.ipynb")] + extra + params)
         ok = r.returncode != 0 and msg in r.stdout + r.stderr and not (out / nb / "config.json").exists()
         if not ok: sys.stderr.write(f"bad parameter {params} of {nb}: expected a failure with {msg!r}\n" + r.stderr[-3000:])
@@ -145,8 +167,8 @@ def main():
     results.update(figure_notebooks())
     results.update(bad_parameters(a.data))
     skipped = 0
-    if a.data: results.update(study_notebooks(a.data)); results.update(bench_notebook(a.data))
-    else: skipped += 5; print("study notebooks, resume and benchmark: 5 skipped (no data path; set GRPO_NB_DATA)")
+    if a.data: results.update(study_notebooks(a.data)); results.update(bench_notebook(a.data)); results.update(sweep_and_figures(a.data))
+    else: skipped += 8; print("study notebooks, resume, benchmark, sweep and GOQA figures: 8 skipped (no data path; set GRPO_NB_DATA)")
     for name, ok in results.items(): print(f"{name}: {'passed' if ok else 'FAILED'}")
     passed += sum(results.values()); failed += sum(not v for v in results.values())
     print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
