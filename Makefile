@@ -39,28 +39,28 @@ install: $(STAMP)
 
 # The study: SFT → IPO → GR-IPO on the embedded model and the paper's five countries.
 # Each stage writes outputs/<stage>/ (run folder) and outputs/<stage>.ipynb (executed notebook, written to
-# outputs/.<stage>.ipynb.tmp first and renamed when the stage succeeds: a failed stage keeps the previous one);
+# outputs/.<stage>.tmp.ipynb first and renamed when the stage succeeds: a failed stage keeps the previous one);
 # a finished stage is reused (resume), so an interrupted study continues where it stopped.
 STUDY_ARGS ?=
 study: $(STAMP)
 	mkdir -p outputs
 	for nb in sft ipo gripo; do \
-	  $(BIN)/papermill --cwd nbs nbs/$$nb.ipynb outputs/.$$nb.ipynb.tmp $(if $(DATA),-p data "$(DATA)") -p resume True $(STUDY_ARGS) || exit 1; \
-	  mv outputs/.$$nb.ipynb.tmp outputs/$$nb.ipynb; \
+	  $(BIN)/papermill --cwd nbs nbs/$$nb.ipynb outputs/.$$nb.tmp.ipynb $(if $(DATA),-p data "$(DATA)") -p resume True $(STUDY_ARGS) || exit 1; \
+	  mv outputs/.$$nb.tmp.ipynb outputs/$$nb.ipynb; \
 	done
 
 # The synthetic study's figures (paper Figs 2, 4-12): outputs/figures/ and outputs/fig_synthetic.ipynb.
 figures: $(STAMP)
 	mkdir -p outputs
-	$(BIN)/papermill --cwd nbs nbs/fig_synthetic.ipynb outputs/.fig_synthetic.ipynb.tmp
-	mv outputs/.fig_synthetic.ipynb.tmp outputs/fig_synthetic.ipynb
+	$(BIN)/papermill --cwd nbs nbs/fig_synthetic.ipynb outputs/.fig_synthetic.tmp.ipynb
+	mv outputs/.fig_synthetic.tmp.ipynb outputs/fig_synthetic.ipynb
 
 # The throughput benchmark (TRL included: a bench-only extra): outputs/bench/ and outputs/bench_throughput.ipynb.
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[bench]"
 	mkdir -p outputs
-	$(BIN)/papermill --cwd nbs nbs/bench_throughput.ipynb outputs/.bench_throughput.ipynb.tmp $(if $(DATA),-p data "$(DATA)")
-	mv outputs/.bench_throughput.ipynb.tmp outputs/bench_throughput.ipynb
+	$(BIN)/papermill --cwd nbs nbs/bench_throughput.ipynb outputs/.bench_throughput.tmp.ipynb $(if $(DATA),-p data "$(DATA)")
+	mv outputs/.bench_throughput.tmp.ipynb outputs/bench_throughput.ipynb
 
 export: $(STAMP)
 	$(BIN)/nbdev_export

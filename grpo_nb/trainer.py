@@ -130,7 +130,7 @@ def tokenised_split(ds, tok, cfg: TrainConfig) -> dict:
 
 def pair_logps(model, tok, split: dict, idx: Sequence[int]) -> torch.Tensor:
     "Summed log-probs `[len(idx), 2]` (chosen, rejected) of pairs `idx`, as one packed batch (with a graph when grad is on)."
-    return packed_logps(model, collate_packed([split["packed"][j] for j in idx], tok.pad_token_id)).float()
+    return packed_logps(model, collate_packed([split["packed"][j] for j in idx])).float()
 
 def split_logps(model, tok, split: dict, idx: Sequence[int], batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
     "Summed log-probs of the chosen and rejected responses of pairs `idx`, no gradient, batched by length, in `idx` order."

@@ -30,7 +30,7 @@ def model(dtype, lora):
 def two_seq(m, b):
     enc = [encode(tok, p, x) for p, w, l in b for x in (w, l)]
     return response_logps(m, collate(enc, tok.pad_token_id)).view(-1, 2)
-def fast(m, b): return packed_logps(m, collate_packed([pack(tok, p, [w, l]) for p, w, l in b], tok.pad_token_id))
+def fast(m, b): return packed_logps(m, collate_packed([pack(tok, p, [w, l]) for p, w, l in b]))
 res = {}
 for dtype in (torch.float32, torch.bfloat16):
     for lora in (False, True):
@@ -69,10 +69,9 @@ def bench(dtype, steps=20, warm=3, bs=8):
                 lp = fast(m, b); ref = refs[i]
                 loss = ipo_loss(margin(lp[:, 0], lp[:, 1], ref[:, 0], ref[:, 1]), 0.01).mean()
             else:
-                pb = collate_packed([pack(tok, p, [w, l]) for p, w, l in b], tok.pad_token_id)
-                mask2d = (pb["attention_mask"][:, 0].diagonal(dim1=-2, dim2=-1) == 0).long()
-                logits = m(input_ids=pb["input_ids"].to(dev), attention_mask=mask2d.to(dev), logits_to_keep=pb["keep"]).logits
-                loss = logits[pb["rows"].to(dev), pb["src"].to(dev)].float().logsumexp(-1).sum()
+                pb = collate_packed([pack(tok, p, [w, l]) for p, w, l in b])
+                logits = m(input_ids=pb["input_ids"].to(dev), logits_to_keep=pb["keep"].to(dev)).logits[0]
+                loss = logits.float().logsumexp(-1).sum()
             loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
             sync(); times.append(time.perf_counter() - t)
         t = statistics.median(times[warm:])
