@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Run every check of grpo_nb and end with one line `N passed, N failed` (used by `make test` and CI).
 
-Checks: (1) the exported modules equal what the notebooks export and the notebooks are clean,
+Checks: (1) the exported modules equal what the notebooks export and the notebooks are clean, and every notebook's
+front matter parses (papermill notebooks are skip_exec),
 (2) `nbdev_test` over nbs/ (one check per notebook, `slow` cells included by default),
 (3) the study notebooks sft → ipo → gripo executed by papermill on a tiny budget, when the data is present,
 (4) the synthetic figure notebook executed by papermill with few seeds and iterations (no data needed),
@@ -39,6 +40,22 @@ def check_sync() -> bool:
         print("check-sync: nbdev_export/nbdev_clean changed " + ", ".join(changed) +
               ": the modules were stale or the notebooks unclean; the files are fixed now, review and commit them.", file=sys.stderr)
     return not changed
+
+
+def front_matter() -> bool:
+    "Every notebook opens with YAML front matter that parses; every papermill notebook (a 'parameters' cell) is skip_exec."
+    import json, re, yaml
+    ok = True
+    for f in sorted((ROOT / "nbs").glob("*.ipynb")):
+        cells = json.loads(f.read_text())["cells"]
+        m = re.match(r"^---\s*\n(.*?)\n---", "".join(cells[0]["source"]), re.S) if cells and cells[0]["cell_type"] == "raw" else None
+        try: fm = yaml.safe_load(m.group(1)) if m else None
+        except yaml.YAMLError as e: fm = None; print(f"{f.name}: front matter is not valid YAML ({str(e).splitlines()[0]})", file=sys.stderr)
+        if not isinstance(fm, dict): print(f"{f.name}: no front matter in a first raw cell", file=sys.stderr); ok = False; continue
+        papermill_nb = any("parameters" in c.get("metadata", {}).get("tags", []) for c in cells)
+        if papermill_nb and fm.get("skip_exec") is not True:
+            print(f"{f.name}: has papermill parameters but no 'skip_exec: true' (nbdev_test would run it at full size)", file=sys.stderr); ok = False
+    return ok
 
 
 def notebook_tests(flags: str) -> tuple[int, int]:
@@ -162,7 +179,7 @@ def main():
     p.add_argument("--data", default="", help="path of a GlobalOpinionQA CSV (empty: data tests skip)")
     p.add_argument("--flags", default="slow", help="nbdev test flags to run (default: slow)")
     a = p.parse_args()
-    results = {"sync": check_sync()}
+    results = {"sync": check_sync(), "front matter": front_matter()}
     passed, failed = notebook_tests(a.flags)
     results.update(figure_notebooks())
     results.update(bad_parameters(a.data))
