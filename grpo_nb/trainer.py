@@ -133,13 +133,10 @@ def pair_logps(model, tok, split: dict, idx: Sequence[int]) -> torch.Tensor:
     return packed_logps(model, collate_packed([split["packed"][j] for j in idx])).float()
 
 def split_logps(model, tok, split: dict, idx: Sequence[int], batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
-    "Summed log-probs of the chosen and rejected responses of pairs `idx`, no gradient, batched by length, in `idx` order."
-    order = sorted(range(len(idx)), key=lambda i: len(split["packed"][idx[i]]["input_ids"]))
-    out = torch.zeros(len(idx), 2)
+    "Summed log-probs of the chosen and rejected responses of pairs `idx`, no gradient, `batch_size` pairs per packed row."
     with torch.no_grad():
-        for s in range(0, len(order), batch_size):
-            chunk = order[s:s + batch_size]
-            out[chunk] = pair_logps(model, tok, split, [idx[i] for i in chunk]).cpu()
+        lp = [pair_logps(model, tok, split, idx[s:s + batch_size]).cpu() for s in range(0, len(idx), batch_size)]
+    out = torch.cat(lp) if lp else torch.zeros(0, 2)
     return out[:, 0], out[:, 1]
 
 # %% ../nbs/03_trainer.ipynb #7748ebe2
