@@ -14,7 +14,7 @@ from .trainer import read_log, atomic_write
 # %% auto #0
 __all__ = ['PALETTE', 'run_info', 'group_table', 'training_chart', 'mean_sem', 'band_chart', 'bar_chart', 'save_chart',
            'synthetic_chart', 'tradeoff_chart', 'sweep_runs', 'sweep_frames', 'per_country', 'grouped_bar_chart',
-           'goqa_fig3', 'goqa_fig13', 'sweep_table']
+           'goqa_fig3', 'goqa_fig13', 'mean_sem_table']
 
 # %% ../nbs/05_plots.ipynb #b5f19f12
 def run_info(run_dir: str | os.PathLike) -> tuple[dict, pd.DataFrame]:
@@ -63,11 +63,10 @@ def mean_sem(df: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
     return out.assign(lo=out["mean"] - out["sem"], hi=out["mean"] + out["sem"])
 
 def band_chart(df: pd.DataFrame, x: str, value: str, color: str, title: str, y_title: str | None = None,
-               log_x: bool = False, width: int = 240, height: int = 180) -> alt.LayerChart:
+               width: int = 240, height: int = 180) -> alt.LayerChart:
     "Mean line with a ± SEM band over seeds, one colour per `color`."
     s = mean_sem(df, [color, x], value)
-    xs = alt.X(f"{x}:Q", title=x, scale=alt.Scale(type="symlog") if log_x else alt.Undefined)
-    base = alt.Chart(s).encode(x=xs, color=alt.Color(f"{color}:N", title=color, sort=list(dict.fromkeys(s[color])), scale=PALETTE))
+    base = alt.Chart(s).encode(x=alt.X(f"{x}:Q", title=x), color=alt.Color(f"{color}:N", title=color, sort=list(dict.fromkeys(s[color])), scale=PALETTE))
     return (base.mark_area(opacity=0.2).encode(y="lo:Q", y2="hi:Q")
             + base.mark_line().encode(y=alt.Y("mean:Q", title=y_title or value))).properties(title=title, width=width, height=height)
 
@@ -184,7 +183,7 @@ def goqa_fig13(fr: dict) -> alt.VConcatChart:
                        grouped_bar_chart(end, "country", "method", "logp_acc", "log-prob accuracy at the end (test)"),
                        title="GlobalOpinionQA (paper Fig 13)").resolve_scale(color="independent")
 
-def sweep_table(df: pd.DataFrame, cols: Sequence[str], by: str = "method") -> pd.DataFrame:
+def mean_sem_table(df: pd.DataFrame, cols: Sequence[str], by: str = "method") -> pd.DataFrame:
     "Mean ± SEM over seeds of `cols`, one row per `by` value."
     g = df.groupby(by, sort=False)[list(cols)]
     m, s = g.mean(), g.sem().fillna(0.0)

@@ -2,7 +2,7 @@
 
 # %% ../nbs/06_study.ipynb #594c79fb
 from __future__ import annotations
-import dataclasses, logging, os, tempfile
+import dataclasses, logging, os
 from pathlib import Path
 from typing import Sequence
 

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .losses import dpo_loss, ipo_loss, group_losses, update_weights, robust_step, robust_loss, is_weights
+from .losses import dpo_loss, ipo_loss, group_losses, update_weights, robust_loss, is_weights
 
 # %% auto #0
-__all__ = ['N_ACTIONS', 'THETA_TRUE', 'FEATURES', 'SCENARIOS', 'DPO_ITERS', 'IPO_ITERS', 'DPO_LR', 'features', 'collect_pairs',
-           'Problem', 'make_problem', 'Method', 'paper_methods', 'tradeoff_methods', 'sample_weights',
-           'ipo_closed_form', 'run_family', 'reward_errors', 'run_study', 'summarise']
+__all__ = ['N_ACTIONS', 'THETA_TRUE', 'FEATURES', 'SCENARIOS', 'DPO_ITERS', 'IPO_ITERS', 'DPO_LR', 'SUMMARY', 'features',
+           'collect_pairs', 'Problem', 'make_problem', 'Method', 'paper_methods', 'tradeoff_methods', 'sample_weights',
+           'ipo_closed_form', 'run_family', 'reward_errors', 'run_study']
 
 # %% ../nbs/04_synthetic.ipynb #46b7f392
 N_ACTIONS = 8
@@ -141,6 +141,8 @@ def ipo_closed_form(s: torch.Tensor, w: torch.Tensor, beta: float) -> torch.Tens
 
 # %% ../nbs/04_synthetic.ipynb #73a92b37
 DPO_ITERS, IPO_ITERS, DPO_LR = 10_000, 100, 0.9
+SUMMARY = ("worst_val_loss", "avg_val_loss", "max_reward_err", "max_reward_err_rel")
+"The final values of a study, as tabulated (worst-group and average validation loss, max reward error, and relative)."
 
 def _curve_rows(methods, pb: Problem, t: int, theta: torch.Tensor, alpha: torch.Tensor) -> list[dict]:
     "One row per (method, seed): validation group losses and group weights at iteration t."
@@ -211,8 +213,3 @@ def run_study(scenario: str = "iii", kind: str = "swapped", seeds=range(2021, 20
     tag = dict(scenario=scenario, features=kind)
     return pd.concat(curves, ignore_index=True).assign(**tag), pd.concat(finals, ignore_index=True).assign(**tag)
 
-def summarise(finals: pd.DataFrame, cols=("worst_val_loss", "avg_val_loss", "max_reward_err", "max_reward_err_rel")) -> pd.DataFrame:
-    "Mean ± SEM over seeds of the final values, one row per method (in the order run)."
-    g = finals.groupby("method", sort=False)[list(cols)]
-    mean, sem = g.mean(), g.sem()
-    return pd.DataFrame({c: [f"{m:.4g} ± {s:.2g}" for m, s in zip(mean[c], sem[c])] for c in cols}, index=mean.index)
