@@ -2,17 +2,18 @@
 
 # %% ../nbs/06_study.ipynb #594c79fb
 from __future__ import annotations
-import dataclasses, logging, os
+import argparse, dataclasses, json, logging, os
 from pathlib import Path
 from typing import Sequence
 
 from .data import load_goqa_pairs
-from .trainer import TrainConfig, train
+from .trainer import PAPER, TrainConfig, train
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'CPU_COMMON', 'STAGES', 'NOTEBOOKS', 'stage_config', 'ensure_init', 'notebooks_dir', 'sweep_plan', 'run_stage']
+__all__ = ['log', 'CPU_COMMON', 'STAGES', 'NOTEBOOKS', 'stage_config', 'ensure_init', 'notebooks_dir', 'sweep_plan', 'run_stage',
+           'parse_overrides', 'main']
 
 # %% ../nbs/06_study.ipynb #7300b3b2
 CPU_COMMON = dict(batch_size=16, grad_accum=1, eval_every=160, patience=3, max_grad_norm=10.0)
@@ -30,23 +31,18 @@ def stage_config(stage: str, **params) -> TrainConfig:
     unknown = sorted(set(params) - fields)
     if unknown: raise ValueError(f"bad parameter(s) {unknown}: TrainConfig has no such field")
     cfg = TrainConfig(**{**STAGES[stage], **{k: v for k, v in params.items() if v is not None}})
-    dataclasses.replace(cfg, init="").validate()          # everything but init, which may be trained first
-    if cfg.init:
-        p = Path(cfg.init)
-        if p.exists() and any(p.iterdir()) and not (p / "done.json").is_file():
-            raise ValueError(f"bad parameter: {p} holds an unfinished run (no done.json); resume it with the sft notebook "
-                             f"(-p resume True) or point to another folder")
+    dataclasses.replace(cfg, init="").validate()          # everything but init, which may be trained (or finished) first
     load_goqa_pairs(cfg.data or None, list(cfg.countries), seed=cfg.seed)   # unknown country or bad data: fail now
     return cfg
 
 def ensure_init(cfg: TrainConfig, show_progress: bool = True) -> None:
-    "Train the SFT run that `cfg` starts from, with the sft defaults, if it is not there yet."
+    "Train the SFT run that `cfg` starts from, with the sft defaults, if it is not there yet; an unfinished one is resumed."
     if not cfg.init or (Path(cfg.init) / "done.json").is_file(): return
     log.warning("SFT run %s not found: training SFT first with the sft defaults", cfg.init)
     print(f"SFT run {cfg.init} not found: training it first with the sft defaults (then reused)")
     sft = stage_config("sft", model=cfg.model, data=cfg.data, countries=list(cfg.countries), seed=cfg.seed,
                        out_dir=cfg.init, lora=cfg.lora, wandb=cfg.wandb, max_length=cfg.max_length,
-                       max_prompt_length=cfg.max_prompt_length, eval_batch_size=cfg.eval_batch_size)
+                       max_prompt_length=cfg.max_prompt_length, eval_batch_size=cfg.eval_batch_size, resume=True)
     train(sft, show_progress)
 
 # %% ../nbs/06_study.ipynb #f7dea3f1
@@ -103,3 +99,30 @@ def run_stage(run: dict) -> None:
     tmp = out.with_name(f".{out.stem}.tmp.ipynb")
     pm.execute_notebook(run["notebook"], str(tmp), parameters=run["params"], cwd=str(Path(run["notebook"]).parent), progress_bar=False)
     os.replace(tmp, out)
+
+# %% ../nbs/06_study.ipynb #998e346d
+def parse_overrides(items: Sequence[str]) -> dict:
+    "`key=value` words as a dict, each value read as YAML (numbers, booleans, lists); an empty value is ''."
+    import yaml
+    out = {}
+    for it in items:
+        k, sep, v = it.partition("=")
+        if not sep or not k.isidentifier(): _bad(f"{it!r} is not key=value")
+        try: out[k] = yaml.safe_load(v) if v else ""
+        except yaml.YAMLError as e: _bad(f"{k}: value {v!r} is not valid YAML ({e.problem})")
+    return out
+
+def main(argv: Sequence[str] | None = None) -> dict:
+    "`grpo_nb_train STAGE [key=value ...]`: train one study stage; runs unchanged under `accelerate launch` with several processes."
+    p = argparse.ArgumentParser(prog="grpo_nb_train", description="Train one stage of the study (SFT, IPO, GR-IPO) into out_dir.")
+    p.add_argument("stage", choices=list(STAGES))
+    p.add_argument("params", nargs="*", metavar="key=value", help="TrainConfig fields, e.g. out_dir=../outputs/gr eta=0.01 'countries=[Japan, Egypt]'")
+    p.add_argument("--paper", action="store_true", help="start from the paper's hyper-parameters (gemma-2b, LoRA, batch 8 x 2) instead of the CPU defaults")
+    a = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    try: cfg = stage_config(a.stage, **{**({**PAPER["common"], **PAPER[a.stage]} if a.paper else {}), **parse_overrides(a.params)})
+    except (ValueError, FileNotFoundError) as e: p.error(str(e))
+    ensure_init(cfg)
+    done = train(cfg)
+    if int(os.environ.get("RANK", "0")) == 0: print(json.dumps({k: v for k, v in done.items() if not k.split("/")[-1][-1:].isdigit()}, indent=1))
+    return done

@@ -10,19 +10,21 @@ from typing import Sequence
 import numpy as np
 import torch
 from accelerate import Accelerator
+from accelerate.utils import broadcast_object_list, gather_object
 from tqdm.auto import tqdm
 
 from .data import PAPER_COUNTRIES, load_goqa_pairs, default_data_source
 from .model import DEFAULT_MODEL, load_policy, lora_config, model_path, cache_dir
 from .packed import pack, collate_packed, packed_logps
-from .losses import OBJECTIVES, margin, pair_loss, pair_metrics, robust_step, robust_loss, update_weights, group_losses, is_weights
+from .losses import OBJECTIVES, margin, pair_loss, pair_metrics, robust_loss, update_weights, group_losses, is_weights
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'PAPER', 'RESUME_MAY_CHANGE', 'LOCK', 'TrainConfig', 'PlateauSchedule', 'tokenised_split', 'pair_logps',
-           'split_logps', 'group_means', 'metric_record', 'evaluate', 'atomic_write', 'atomic_dir', 'read_log',
-           'load_start', 'train_step', 'run_lock', 'train', 'reference_key']
+__all__ = ['log', 'PAPER', 'RESUME_MAY_CHANGE', 'LOCK', 'TrainConfig', 'PlateauSchedule', 'tokenised_split', 'rank_share',
+           'pair_logps', 'split_logps', 'group_means', 'metric_record', 'evaluate', 'atomic_write', 'atomic_dir',
+           'read_log', 'load_start', 'rank_micro_batches', 'train_step', 'run_lock', 'make_accelerator', 'on_main',
+           'same_on_all_processes', 'train', 'reference_key']
 
 # %% ../nbs/03_trainer.ipynb #90391959
 @dataclass
@@ -128,12 +130,21 @@ def tokenised_split(ds, tok, cfg: TrainConfig) -> dict:
     return {"packed": [pack(tok, p, [c, r], **kw) for p, c, r in zip(ds["prompt"], ds["chosen"], ds["rejected"])],
             "group": torch.tensor(ds["group"], dtype=torch.long)}
 
+def rank_share(items: Sequence, world: int, rank: int) -> list:
+    "Process `rank`'s contiguous share of `items` split over `world` processes (the last ones may get fewer or none)."
+    share = math.ceil(len(items) / world)
+    return list(items[rank * share:(rank + 1) * share])
+
 def pair_logps(model, tok, split: dict, idx: Sequence[int]) -> torch.Tensor:
     "Summed log-probs `[len(idx), 2]` (chosen, rejected) of pairs `idx`, as one packed batch (with a graph when grad is on)."
     return packed_logps(model, collate_packed([split["packed"][j] for j in idx])).float()
 
-def split_logps(model, tok, split: dict, idx: Sequence[int], batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
-    "Summed log-probs of the chosen and rejected responses of pairs `idx`, no gradient, `batch_size` pairs per packed row."
+def split_logps(model, tok, split: dict, idx: Sequence[int], batch_size: int,
+                accelerator: Accelerator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    "Summed log-probs of the chosen and rejected responses of pairs `idx`, no gradient, `batch_size` pairs per packed row; shared over processes."
+    if accelerator is not None and accelerator.num_processes > 1:     # each process scores its share, every process gets all
+        parts = gather_object([split_logps(model, tok, split, rank_share(idx, accelerator.num_processes, accelerator.process_index), batch_size)])
+        return torch.cat([w for w, _ in parts]), torch.cat([l for _, l in parts])
     with torch.no_grad():
         lp = [pair_logps(model, tok, split, idx[s:s + batch_size]).cpu() for s in range(0, len(idx), batch_size)]
     out = torch.cat(lp) if lp else torch.zeros(0, 2)
@@ -160,10 +171,10 @@ def metric_record(per_pair: dict[str, torch.Tensor], groups: torch.Tensor, k: in
             rec[f"worst_case_{key}"], rec[f"average_{key}"] = float(worst), float(present.mean())
     return rec
 
-def evaluate(model, tok, split: dict, ref: tuple | None, cfg: TrainConfig, tag: str) -> dict[str, float]:
-    "Per-group loss and pair metrics of `model` on a whole split."
+def evaluate(model, tok, split: dict, ref: tuple | None, cfg: TrainConfig, tag: str, accelerator: Accelerator | None = None) -> dict[str, float]:
+    "Per-group loss and pair metrics of `model` (unwrapped) on a whole split, shared over the processes of `accelerator`."
     idx = list(range(len(split["group"])))
-    pol_w, pol_l = split_logps(model, tok, split, idx, cfg.eval_batch_size)
+    pol_w, pol_l = split_logps(model, tok, split, idx, cfg.eval_batch_size, accelerator)
     k = len(cfg.countries)
     if cfg.objective == "sft":
         per = {"loss": -pol_w, "logps_pol/accuracies": (pol_w > pol_l).float(), "logps_pol/chosen": pol_w, "logps_pol/rejected": pol_l}
@@ -234,7 +245,7 @@ def _init_base(init: str) -> str:
     return str(final)
 
 # %% ../nbs/03_trainer.ipynb #792308e5
-def _micro_losses(model, tok, split, ref, b, cfg, counts):
+def _micro_losses(model, tok, split, ref, b, cfg):
     "Per-pair training losses (with graph) of micro-batch `b` and its per-pair metrics."
     lp = pair_logps(model, tok, split, b)
     if cfg.objective == "sft": return -lp[:, 0], {}
@@ -243,37 +254,43 @@ def _micro_losses(model, tok, split, ref, b, cfg, counts):
     return pair_loss(cfg.objective, margin(pol_w, pol_l, ref_w, ref_l), cfg.beta, cfg.label_smoothing), \
            pair_metrics(pol_w.detach(), pol_l.detach(), ref_w, ref_l, cfg.beta)
 
+def rank_micro_batches(batch: Sequence[int], batch_size: int, world: int = 1, rank: int = 0) -> list[list[int]]:
+    "This process's micro-batches of a global batch: its share in pieces of `batch_size`, as many on every process (some maybe empty)."
+    mine, n = rank_share(batch, world, rank), max(1, math.ceil(math.ceil(len(batch) / world) / batch_size))
+    return [mine[i * batch_size:(i + 1) * batch_size] for i in range(n)]
+
 def train_step(model, tok, split, ref, batch: list[int], cfg: TrainConfig, counts: torch.Tensor, alpha: torch.Tensor,
                eta: float, accelerator: Accelerator) -> tuple[torch.Tensor, dict]:
-    "One optimiser step's forward/backward; returns the new α and the step's metrics (before the optimiser step)."
-    micro = [batch[i:i + cfg.batch_size] for i in range(0, len(batch), cfg.batch_size)]
-    groups = split["group"]
-    robust = cfg.objective.startswith(("gr-", "is-"))
-    chi = 0.0 if cfg.objective.startswith("is-") else cfg.chi
-    if robust:   # α from all the step's pairs first (a no-grad pass only when there are several micro-batches)
-        if len(micro) > 1:
-            with torch.no_grad(): all_l = torch.cat([_micro_losses(model, tok, split, ref, b, cfg, counts)[0] for b in micro])
-        else: all_l = None
-    total, metrics, L_sum = 0.0, [], torch.zeros(len(counts), dtype=torch.float64)
-    new_alpha = alpha
-    for b in micro:
-        losses, m = _micro_losses(model, tok, split, ref, b, cfg, counts)
-        g = groups[b].to(losses.device)
-        if robust:
-            if all_l is None: loss, new_alpha, L = robust_step(losses, g, counts.to(losses.device), alpha.to(losses.device), eta, chi)
-            else:
-                if b is micro[0]: new_alpha = update_weights(alpha, group_losses(all_l.cpu(), groups[batch], counts), eta) if chi > 0 else alpha
-                L = group_losses(losses, g, counts.to(losses.device))
-                loss = robust_loss(L, new_alpha, is_weights(counts), chi)
-            L_sum += L.detach().double().cpu()
-        else: loss = losses.sum() / len(batch)       # the mean over the whole step's pairs
-        accelerator.backward(loss)
-        total += float(loss.detach()); metrics.append({"loss": losses.detach().cpu(), **{k: v.cpu() for k, v in m.items()}})
+    "One optimiser step's forward/backward on the global `batch` (this process's share); returns the new α and the step's metrics."
+    world, groups = accelerator.num_processes, split["group"]
+    micro = rank_micro_batches(batch, cfg.batch_size, world, accelerator.process_index)
+    robust, chi = cfg.objective.startswith(("gr-", "is-")), (0.0 if cfg.objective.startswith("is-") else cfg.chi)
+    def run(b):      # an empty micro-batch still runs (on one pair, weight 0) so every process makes the same DDP calls
+        losses, m = _micro_losses(model, tok, split, ref, b or batch[:1], cfg)
+        return (losses, m) if b else (losses * 0, None)
+    def group_L(losses, b): return group_losses(losses, groups[b or batch[:1]].to(losses.device), counts.to(losses.device))
+    first = None
+    if robust:       # α from the global batch: each process's group losses, summed over processes
+        if len(micro) == 1: first = run(micro[0]); L = group_L(first[0], micro[0]).detach()
+        else:
+            with torch.no_grad(): L = sum(group_L(run(b)[0], b) for b in micro)
+        L = accelerator.reduce(L.double(), "sum").cpu()
+        alpha = update_weights(alpha, L, eta) if chi > 0 else alpha
+    total, metrics = 0.0, []
+    for i, b in enumerate(micro):
+        losses, m = first if (first and i == 0) else run(b)
+        loss = robust_loss(group_L(losses, b), alpha, is_weights(counts), chi) if robust else losses.sum() / len(batch)
+        with accelerator.no_sync(model) if i < len(micro) - 1 else contextlib.nullcontext():
+            accelerator.backward(loss * world)        # DDP averages gradients over processes; the step needs their sum
+        total += float(loss.detach())
+        if m is not None: metrics.append({"idx": torch.tensor(b), "loss": losses.detach().cpu(), **{k: v.cpu() for k, v in m.items()}})
+    if world > 1: metrics, total = gather_object(metrics), float(accelerator.reduce(torch.tensor(total, device=accelerator.device), "sum"))
     per = {k: torch.cat([m[k] for m in metrics]) for k in metrics[0]}
-    rec = metric_record(per, groups[batch], len(counts), "train")
+    rec = metric_record({k: v for k, v in per.items() if k != "idx"}, groups[per["idx"]], len(counts), "train")
     rec["loss/train"] = total
-    if robust: rec.update({f"group_loss/train_{g}": float(L_sum[g]) for g in range(len(counts))})
-    return new_alpha.detach().cpu(), rec
+    if robust: rec.update({f"group_loss/train_{g}": float(L[g]) for g in range(len(counts))})
+    return alpha.detach().cpu(), rec
+
 
 # %% ../nbs/03_trainer.ipynb #e83e6b55
 def _optimizer(cfg: TrainConfig, params):
@@ -330,28 +347,57 @@ def _check_run_dir(out: Path, cfg: TrainConfig) -> None:
 def _config_dict(cfg: TrainConfig) -> dict:
     d = asdict(cfg); d["countries"] = list(cfg.countries); return d
 
+def make_accelerator() -> Accelerator:
+    "accelerate's Accelerator; a multi-process launch on a machine without a GPU runs on CPUs over gloo (accelerate needs `cpu=True` for that)."
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    acc = Accelerator(cpu=world > 1 and not torch.cuda.is_available())
+    if acc.num_processes != world:
+        raise RuntimeError(f"launched as {world} processes but accelerate set up {acc.num_processes}: something touched accelerate's "
+                           f"state before the trainer (e.g. load_policy before train); call train first")
+    return acc
+
+def on_main(accelerator: Accelerator, fn) -> None:
+    "Call `fn` on the main process only; if it fails, every process stops with its message (none waits forever)."
+    err = None
+    if accelerator.is_main_process:
+        try: fn()
+        except Exception as e: err = e
+    msg = broadcast_object_list([err and f"{type(err).__name__}: {err}"])[0] if accelerator.num_processes > 1 else None
+    if err is not None: raise err
+    if msg: raise RuntimeError(f"the main process stopped: {msg}")
+
+def same_on_all_processes(accelerator: Accelerator, t: torch.Tensor, what: str) -> None:
+    "Raise if tensor `t` is not bitwise the same on every process (a no-op with one process)."
+    if accelerator.num_processes == 1: return
+    every = accelerator.gather(t.to(accelerator.device)[None]).cpu()
+    if not (every == every[0]).all(): raise RuntimeError(f"{what} differs between processes: {every.tolist()}")
+
 def train(cfg: TrainConfig, show_progress: bool = True) -> dict:
-    "Train one run in `cfg.out_dir` and return its last evaluation record."
+    "Train one run in `cfg.out_dir` and return its last evaluation record (on every process of a multi-process launch)."
     cfg = dataclasses.replace(cfg, data=str(cfg.data or default_data_source())).validate()   # config.json records the data used
     out = Path(cfg.out_dir)
     if out.exists() and not out.is_dir(): raise NotADirectoryError(f"out_dir {out} is a file, not a run folder: choose another out_dir")
     if cfg.resume and (out / "done.json").is_file(): return json.loads((out / "done.json").read_text())
     pairs = load_goqa_pairs(cfg.data or None, list(cfg.countries), seed=cfg.seed, all_pairs=cfg.all_pairs)  # bad data fails here,
     model_path(cfg.model if not cfg.init else _init_base(cfg.init))                                   # a bad model here: nothing written yet
-    out.mkdir(parents=True, exist_ok=True)
-    with run_lock(out):                                # a second run on this folder stops here
-        _check_run_dir(out, cfg)
-        return _train(cfg, out, pairs, show_progress)
+    accelerator = make_accelerator()
+    with contextlib.ExitStack() as stack:              # the main process locks and checks the folder; the others follow
+        def claim():
+            out.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(run_lock(out))         # a second run on this folder stops here
+            _check_run_dir(out, cfg)
+            atomic_write(out / "config.json", lambda p: p.write_text(json.dumps(_config_dict(cfg), indent=2)))
+        on_main(accelerator, claim)
+        return _train(cfg, out, pairs, accelerator, show_progress and accelerator.is_main_process)
 
-def _train(cfg: TrainConfig, out: Path, pairs, show_progress: bool) -> dict:
-    "The training loop proper, in a locked run folder."
-    atomic_write(out / "config.json", lambda p: p.write_text(json.dumps(_config_dict(cfg), indent=2)))
-    accelerator = Accelerator()
+def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_progress: bool) -> dict:
+    "The training loop proper, in a locked run folder; every process runs it, the main one writes."
+    main = accelerator.is_main_process
     torch.manual_seed(cfg.seed); np.random.seed(cfg.seed); random.seed(cfg.seed)
     model, tok = load_start(cfg)
     splits = {s: tokenised_split(pairs[s], tok, cfg) for s in ("train", "val", "test")}
     counts = torch.tensor(np.bincount(splits["train"]["group"].numpy(), minlength=len(cfg.countries)))
-    refs = _reference_logps(model, tok, splits, cfg)
+    refs = _reference_logps(model, tok, splits, cfg, accelerator)
 
     params = [p for p in model.parameters() if p.requires_grad]
     opt = _optimizer(cfg, params)
@@ -365,20 +411,24 @@ def _train(cfg: TrainConfig, out: Path, pairs, show_progress: bool) -> dict:
         except Exception as e: raise RuntimeError(f"checkpoint {ckpt} is unreadable ({type(e).__name__}: {e}); delete it to restart the run") from e
         for p, v in zip(params, c["params"]): p.data.copy_(v)
         opt.load_state_dict(c["optimizer"]); sched = PlateauSchedule(**c["schedule"]); st = c["state"]; _set_rng_state(c["rng"])
-        lines = (out / "log.jsonl").read_text().splitlines()[:st["log_lines"]]
-        atomic_write(out / "log.jsonl", lambda p: p.write_text("".join(l + "\n" for l in lines)))
+        if main:
+            lines = (out / "log.jsonl").read_text().splitlines()[:st["log_lines"]]
+            atomic_write(out / "log.jsonl", lambda p: p.write_text("".join(l + "\n" for l in lines)))
         log.info("resumed %s at step %d", out, st["step"])
-    run = _wandb_run(cfg, out)
+    run = _wandb_run(cfg, out) if main else None
 
     def write_log(rec: dict):
         rec = {"step": st["step"], "pairs": st["pairs"], "epoch": st["epoch"], "lr": sched.lr, "eta": sched.eta, **rec}
-        with open(out / "log.jsonl", "a") as f: f.write(json.dumps(rec) + "\n")
         st["log_lines"] += 1
+        if not main: return
+        with open(out / "log.jsonl", "a") as f: f.write(json.dumps(rec) + "\n")
         if run: run.log(rec, step=st["step"])
 
     def eval_and_checkpoint(model):
         model.eval()
-        rec = {**evaluate(model, tok, splits["val"], refs.get("val"), cfg, "vald"), **evaluate(model, tok, splits["test"], refs.get("test"), cfg, "eval")}
+        plain = accelerator.unwrap_model(model)        # no DDP collectives inside: each process scores its share of a split
+        rec = {**evaluate(plain, tok, splits["val"], refs.get("val"), cfg, "vald", accelerator),
+               **evaluate(plain, tok, splits["test"], refs.get("test"), cfg, "eval", accelerator)}
         model.train()
         rec.update({f"rewards_train/weights_{g}": float(a) for g, a in enumerate(st["alpha"])})
         monitored = rec["worst_case_loss/vald" if cfg.objective.startswith("gr-") else "average_loss/vald"]
@@ -390,7 +440,7 @@ def _train(cfg: TrainConfig, out: Path, pairs, show_progress: bool) -> dict:
         write_log({**rec, "monitored/vald": monitored})
         state = {"params": [p.detach().cpu().clone() for p in params], "optimizer": opt.state_dict(),
                  "schedule": asdict(sched), "state": dict(st), "rng": _rng_state()}
-        atomic_write(ckpt, lambda p: torch.save(state, p))
+        if main: atomic_write(ckpt, lambda p: torch.save(state, p))
         return rec
 
     model.train()
@@ -404,7 +454,8 @@ def _train(cfg: TrainConfig, out: Path, pairs, show_progress: bool) -> dict:
         while st["pos"] < n_train and not sched.stop and (not cfg.max_steps or st["step"] < cfg.max_steps):
             batch = order[st["pos"]:st["pos"] + per_step]
             st["alpha"], rec = train_step(model, tok, splits["train"], refs.get("train"), batch, cfg, counts, st["alpha"], sched.eta, accelerator)
-            accelerator.clip_grad_norm_(params, cfg.max_grad_norm)
+            same_on_all_processes(accelerator, st["alpha"], f"step {st['step'] + 1}: the group weights α")
+            rec["grad_norm/train"] = float(accelerator.clip_grad_norm_(params, cfg.max_grad_norm))   # before clipping
             opt.step(); opt.zero_grad(set_to_none=True)
             before = st["pairs"] // cfg.eval_every
             st["step"] += 1; st["pos"] += len(batch); st["pairs"] += len(batch)
@@ -415,10 +466,13 @@ def _train(cfg: TrainConfig, out: Path, pairs, show_progress: bool) -> dict:
     bar.close()
     if last is None: last = eval_and_checkpoint(model)
     unwrapped = accelerator.unwrap_model(model)
-    atomic_dir(out / "final", lambda d: (unwrapped.save_pretrained(d), tok.save_pretrained(d)))
-    done = {"step": st["step"], "pairs": st["pairs"], "epochs": st["epoch"], "lr": sched.lr, "eta": sched.eta, **last}
-    atomic_write(out / "done.json", lambda p: p.write_text(json.dumps(done, indent=2)))
-    if run: run.finish()
+    done = {"step": st["step"], "pairs": st["pairs"], "epochs": st["epoch"], "lr": sched.lr, "eta": sched.eta,
+            "processes": accelerator.num_processes, **last}
+    def finish():
+        atomic_dir(out / "final", lambda d: (unwrapped.save_pretrained(d), tok.save_pretrained(d)))
+        atomic_write(out / "done.json", lambda p: p.write_text(json.dumps(done, indent=2)))
+        if run: run.finish()
+    on_main(accelerator, finish)
     return done
 
 def reference_key(model, splits: dict) -> str:
@@ -429,8 +483,8 @@ def reference_key(model, splits: dict) -> str:
     for s in sorted(splits): h.update(s.encode()); h.update(json.dumps([(e["input_ids"], e["lengths"]) for e in splits[s]["packed"]]).encode())
     return h.hexdigest()
 
-def _reference_logps(model, tok, splits, cfg) -> dict:
-    "Reference log-probs of every pair, computed once with the starting weights (LoRA adapter off) and cached by `reference_key`."
+def _reference_logps(model, tok, splits, cfg, accelerator: Accelerator | None = None) -> dict:
+    "Reference log-probs of every pair, computed once with the starting weights (LoRA adapter off, shared over processes) and cached by `reference_key`."
     if cfg.objective == "sft": return {}
     path = cache_dir() / "ref_logps" / f"{reference_key(model, splits)}.pt"
     if path.exists():
@@ -439,9 +493,9 @@ def _reference_logps(model, tok, splits, cfg) -> dict:
     model.eval()
     ctx = model.disable_adapter() if hasattr(model, "disable_adapter") else torch.no_grad()
     with ctx:
-        refs = {s: split_logps(model, tok, sp, list(range(len(sp["group"]))), cfg.eval_batch_size) for s, sp in splits.items()}
+        refs = {s: split_logps(model, tok, sp, list(range(len(sp["group"]))), cfg.eval_batch_size, accelerator) for s, sp in splits.items()}
     model.train()
-    atomic_write(path, lambda p: torch.save(refs, p))
+    if accelerator is None or accelerator.is_main_process: atomic_write(path, lambda p: torch.save(refs, p))
     return refs
 
 def _wandb_run(cfg: TrainConfig, out: Path):
