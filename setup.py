@@ -12,6 +12,7 @@ lic = licenses[cfg["license"]]
 requirements = cfg.get("requirements", "").split()
 dev_requirements = cfg.get("dev_requirements", "").split()
 bench_requirements = cfg.get("bench_requirements", "").split()
+qlora_requirements = cfg.get("qlora_requirements", "").split()
 
 setuptools.setup(
     name=cfg["lib_name"],
@@ -35,7 +36,7 @@ setuptools.setup(
     include_package_data=True,
     python_requires=">=" + cfg["min_python"],
     install_requires=requirements,
-    extras_require={"dev": dev_requirements, "bench": bench_requirements},
+    extras_require={"dev": dev_requirements, "bench": bench_requirements, "qlora": qlora_requirements},
     entry_points={"nbdev": [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"],
                   "console_scripts": cfg.get("console_scripts", "").split()},
     zip_safe=False,

@@ -8,16 +8,16 @@ from typing import Sequence
 
 import torch
 from accelerate import PartialState
-from peft import LoraConfig, PeftModel, get_peft_model
+from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
 from torch.nn.utils.rnn import pad_sequence
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'DEFAULT_MODEL', 'PAPER_MODEL', 'EMBEDDED', 'LORA_TARGETS', 'IGNORE', 'ModelError', 'cache_dir',
-           'embedded_model_dir', 'model_path', 'default_dtype', 'load_tokenizer', 'lora_config', 'load_policy',
-           'encode', 'collate', 'response_logps', 'eval_logps']
+__all__ = ['log', 'DEFAULT_MODEL', 'PAPER_MODEL', 'EMBEDDED', 'LORA_TARGETS', 'IGNORE', 'QUANTIZE', 'ModelError', 'cache_dir',
+           'embedded_model_dir', 'model_path', 'default_dtype', 'load_tokenizer', 'lora_config', 'quantization_config',
+           'load_policy', 'encode', 'collate', 'response_logps', 'eval_logps']
 
 # %% ../nbs/01_model.ipynb #8e06726b
 DEFAULT_MODEL = "smollm2-135m"
@@ -106,19 +106,34 @@ def lora_config(r: int = 8, alpha: int = 32, dropout: float = 0.0, targets: Sequ
     "The paper's LoRA (r 8, alpha 32, dropout 0, attention + MLP projections)."
     return LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=list(targets), bias="none", task_type="CAUSAL_LM")
 
+QUANTIZE = ("", "4bit")
+"Base-weight quantisation: none, or 4-bit NF4 through bitsandbytes (QLoRA: LoRA adapters train on top)."
+
+def quantization_config(quantize: str, dtype: torch.dtype):
+    "transformers' BitsAndBytesConfig for `quantize` ('4bit': NF4, double quantisation, compute in `dtype`), or None."
+    if quantize not in QUANTIZE: raise ModelError(f"quantize must be one of {QUANTIZE}, got {quantize!r}")
+    if not quantize: return None
+    if importlib.util.find_spec("bitsandbytes") is None:
+        raise ModelError("quantize='4bit' (QLoRA) needs bitsandbytes: pip install 'grpo_nb[qlora]' (bitsandbytes>=0.45)")
+    from transformers import BitsAndBytesConfig
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=dtype)
+
 def load_policy(name: str = DEFAULT_MODEL, lora: bool | LoraConfig = False, dtype: torch.dtype | str = "auto",
-                device: torch.device | str | None = None) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    "Load (model, tokenizer) on accelerate's device; with `lora`, wrap the model in a LoRA adapter."
+                device: torch.device | str | None = None, quantize: str = "") -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    "Load (model, tokenizer) on accelerate's device, its base weights quantised if asked; with `lora`, wrap it in a LoRA adapter."
     device = torch.device(device) if device is not None else PartialState().device
     dtype = default_dtype(device) if dtype == "auto" else getattr(torch, dtype) if isinstance(dtype, str) else dtype
+    bnb = quantization_config(quantize, dtype)
     path, tok = model_path(name), load_tokenizer(name)
-    try: model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    try: model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, **(dict(quantization_config=bnb, device_map={"": str(device)}) if bnb else {}))
     except Exception as e:
         raise ModelError(f"could not load model {name!r} from {path} ({type(e).__name__}: {str(e)[:300]}); a truncated or "
                          f"partial download? Re-save the folder, or use {DEFAULT_MODEL!r} offline") from e
     if model.config.pad_token_id is None: model.config.pad_token_id = tok.pad_token_id
+    if bnb: model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)   # already on `device`
+    else: model = model.to(device)
     if lora: model = get_peft_model(model, lora if isinstance(lora, LoraConfig) else lora_config())
-    return model.to(device), tok
+    return model, tok
 
 # %% ../nbs/01_model.ipynb #ca74bea7
 def encode(tok: PreTrainedTokenizerBase, prompt: str, response: str, max_length: int = 512,

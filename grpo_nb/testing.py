@@ -15,12 +15,12 @@ from .model import load_tokenizer
 __all__ = ['tiny_model', 'toy_csv']
 
 # %% ../nbs/07_reliability.ipynb #041afc3b
-def tiny_model(path: str | os.PathLike | None = None, seed: int = 0) -> str:
-    "A two-layer random Llama with SmolLM2's tokenizer, saved as a local model folder; its path."
+def tiny_model(path: str | os.PathLike | None = None, seed: int = 0, width: int = 32) -> str:
+    "A two-layer random Llama (hidden size `width`) with SmolLM2's tokenizer, saved as a local model folder; its path."
     path = str(path or tempfile.mkdtemp(prefix="tiny-llama-"))
     tok = load_tokenizer()
     torch.manual_seed(seed)
-    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=width, intermediate_size=2 * width, num_hidden_layers=2, num_attention_heads=4,
                       num_key_value_heads=2, max_position_embeddings=512, eos_token_id=tok.eos_token_id)
     LlamaForCausalLM(cfg).save_pretrained(path); tok.save_pretrained(path)
     return path

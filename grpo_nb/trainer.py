@@ -14,7 +14,7 @@ from accelerate.utils import broadcast_object_list, gather_object
 from tqdm.auto import tqdm
 
 from .data import PAPER_COUNTRIES, load_goqa_pairs, default_data_source
-from .model import DEFAULT_MODEL, load_policy, lora_config, model_path, cache_dir
+from .model import DEFAULT_MODEL, QUANTIZE, load_policy, lora_config, model_path, cache_dir
 from .packed import pack, collate_packed, packed_logps
 from .losses import OBJECTIVES, margin, pair_loss, pair_metrics, robust_loss, update_weights, group_losses, is_weights
 
@@ -41,6 +41,7 @@ class TrainConfig:
     lora: bool = True                  # paper: r 8, alpha 32, dropout 0, all projections
     lora_r: int = 8
     lora_alpha: int = 32
+    quantize: str = ""                 # "4bit": QLoRA, NF4 base weights through bitsandbytes (needs lora)
     optimizer: str = "adamw"           # adamw | rmsprop
     lr: float = 3e-5
     weight_decay: float = 0.0
@@ -75,6 +76,8 @@ class TrainConfig:
         for k in ("eta", "min_lr", "weight_decay", "label_smoothing"):
             if not (isinstance(getattr(self, k), (int, float)) and getattr(self, k) >= 0): bad(f"{k} must be >= 0, got {getattr(self, k)!r}")
         if not 0 <= self.chi <= 1: bad(f"chi must be in [0, 1], got {self.chi!r}")
+        if self.quantize not in QUANTIZE: bad(f"quantize must be one of {QUANTIZE}, got {self.quantize!r}")
+        if self.quantize and not self.lora: bad("quantize needs lora=True: quantised base weights do not train (QLoRA trains LoRA adapters on them)")
         if self.label_smoothing >= 0.5: bad(f"label_smoothing must be < 0.5, got {self.label_smoothing}")
         for k in ("batch_size", "grad_accum", "max_epochs", "eval_every", "patience", "eval_batch_size", "max_length", "max_prompt_length", "lora_r", "lora_alpha"):
             v = getattr(self, k)
@@ -228,7 +231,7 @@ def _set_rng_state(s: dict) -> None:
 # %% ../nbs/03_trainer.ipynb #c49228b3
 def load_start(cfg: TrainConfig):
     "The model to train (with a fresh LoRA adapter if asked) and its tokenizer, from the base model or a finished run."
-    model, tok = load_policy(cfg.model if not cfg.init else _init_base(cfg.init))
+    model, tok = load_policy(cfg.model if not cfg.init else _init_base(cfg.init), quantize=cfg.quantize)
     if cfg.init and (Path(cfg.init) / "final" / "adapter_config.json").is_file():
         from peft import PeftModel
         model = PeftModel.from_pretrained(model, str(Path(cfg.init) / "final")).merge_and_unload()
@@ -335,7 +338,8 @@ def _check_run_dir(out: Path, cfg: TrainConfig) -> None:
     if cfg.resume:
         if (out / "config.json").is_file():
             old = json.loads((out / "config.json").read_text())
-            diff = {k: (old.get(k), v) for k, v in _config_dict(cfg).items() if k not in RESUME_MAY_CHANGE and old.get(k) != v}
+            default = _config_dict(TrainConfig())     # a field added since the run started counts as its default
+            diff = {k: (old.get(k, default[k]), v) for k, v in _config_dict(cfg).items() if k not in RESUME_MAY_CHANGE and old.get(k, default[k]) != v}
             if diff: raise ValueError(f"cannot resume {out}: its config differs in {diff} (old, new)")
         return
     if cfg.overwrite:
