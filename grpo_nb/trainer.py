@@ -337,9 +337,8 @@ def _check_run_dir(out: Path, cfg: TrainConfig) -> None:
     if not out.exists() or not any(p.name != LOCK for p in out.iterdir()): return
     if cfg.resume:
         if (out / "config.json").is_file():
-            old = json.loads((out / "config.json").read_text())
-            default = _config_dict(TrainConfig())     # a field added since the run started counts as its default
-            diff = {k: (old.get(k, default[k]), v) for k, v in _config_dict(cfg).items() if k not in RESUME_MAY_CHANGE and old.get(k, default[k]) != v}
+            old = {**_config_dict(TrainConfig()), **json.loads((out / "config.json").read_text())}   # a field added since: its default
+            diff = {k: (old[k], v) for k, v in _config_dict(cfg).items() if k not in RESUME_MAY_CHANGE and old[k] != v}
             if diff: raise ValueError(f"cannot resume {out}: its config differs in {diff} (old, new)")
         return
     if cfg.overwrite:
@@ -442,9 +441,10 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
             log.info("step %d: LR -> %.3g, eta -> %.3g", st["step"], sched.lr, sched.eta)
         st["evals"] += 1
         write_log({**rec, "monitored/vald": monitored})
-        state = {"params": [p.detach().cpu().clone() for p in params], "optimizer": opt.state_dict(),
-                 "schedule": asdict(sched), "state": dict(st), "rng": _rng_state()}
-        if main: atomic_write(ckpt, lambda p: torch.save(state, p))
+        if main:                                       # only the main process writes, so only it gathers the state
+            state = {"params": [p.detach().cpu().clone() for p in params], "optimizer": opt.state_dict(),
+                     "schedule": asdict(sched), "state": dict(st), "rng": _rng_state()}
+            atomic_write(ckpt, lambda p: torch.save(state, p))
         return rec
 
     model.train()
