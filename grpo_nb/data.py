@@ -13,7 +13,8 @@ import datasets
 # %% auto #0
 __all__ = ['HUB_ID', 'PAPER_COUNTRIES', 'SPLITS', 'LETTERS', 'GOQA_COLUMNS', 'GOQAError', 'default_data_source',
            'parse_selections', 'parse_options', 'read_goqa', 'write_goqa_csv', 'goqa_records', 'split_records',
-           'goqa_prompt', 'preference_pairs', 'sft_examples', 'group_counts', 'load_goqa_pairs']
+           'question_folds', 'fold_records', 'goqa_prompt', 'preference_pairs', 'sft_examples', 'group_counts',
+           'load_goqa_pairs']
 
 # %% ../nbs/00_data.ipynb #96747c8d
 HUB_ID = "Anthropic/llm_global_opinions"
@@ -156,6 +157,39 @@ def split_records(recs: pd.DataFrame, seed: int = 0, fracs: tuple[float, float, 
         split[order[n - n_test:]] = "test"
     return recs.assign(split=split)
 
+# %% ../nbs/00_data.ipynb #754da2af
+def question_folds(recs: pd.DataFrame, folds: int, seed: int = 0) -> dict[int, int]:
+    "Each question's fold in 0..folds-1, balanced within every country (a seeded greedy deal, rarest countries first)."
+    countries = sorted(recs.country.unique())
+    n = recs.groupby("country").size().reindex(countries).to_numpy(float)
+    cover = recs.groupby("question_id").country.apply(lambda cs: np.array([countries.index(c) for c in cs]))
+    rng = np.random.default_rng(_key(seed, "folds"))
+    qs = cover.index.to_numpy()[rng.permutation(len(cover))]
+    qs = qs[np.argsort([n[cover[q]].min() for q in qs], kind="stable")]   # questions of the rarest countries first
+    fill, size, fold_of = np.zeros((len(countries), folds)), np.zeros(folds), {}
+    for q in qs:
+        share = (fill[cover[q]] + 1) / n[cover[q], None]                  # each covered country's share of its questions
+        f = int(np.lexsort((np.arange(folds), size, share.sum(0), share.max(0)))[0])
+        fill[cover[q], f] += 1
+        size[f] += 1
+        fold_of[int(q)] = f
+    return fold_of
+
+def fold_records(recs: pd.DataFrame, folds: int, fold: int, seed: int = 0, val_frac: float = 0.1) -> pd.DataFrame:
+    "Add a `split` column for cross-fitting: fold `fold` of `question_folds` is the test split, the rest train/val."
+    if not (isinstance(folds, int) and folds >= 2): raise GOQAError(f"folds must be an integer >= 2, got {folds!r}")
+    if not (isinstance(fold, int) and 0 <= fold < folds): raise GOQAError(f"fold must be in 0..{folds - 1}, got {fold!r}")
+    for country, n in recs.groupby("country").size().items():
+        if n < folds + 2:
+            raise GOQAError(f"country {country!r} has {n} usable question(s): too few for {folds} folds "
+                            f"(each fold needs one held out, and training needs a train and a val question)")
+    test = recs.question_id.map(question_folds(recs, folds, seed)) == fold
+    split = pd.Series(np.where(test, "test", "train"), index=recs.index, dtype=object)
+    for country, idx in recs[~test].groupby("country", sort=False).groups.items():
+        order = np.random.default_rng(_key(seed, country, "val", fold)).permutation(np.asarray(idx))
+        split[order[:max(1, round(val_frac * len(order)))]] = "val"
+    return recs.assign(split=split)
+
 # %% ../nbs/00_data.ipynb #1e381961
 def goqa_prompt(country: str, question: str, options: Sequence[str]) -> str:
     "The paper's prompt: the country's opinion on the question, then one `\\nX. option` line per option."
@@ -207,7 +241,9 @@ def group_counts(pairs: datasets.Dataset) -> list[int]:
 
 # %% ../nbs/00_data.ipynb #79d9f287
 def load_goqa_pairs(source: str | os.PathLike | None = None, countries: Sequence[str] = PAPER_COUNTRIES, seed: int = 0,
-                    all_pairs: bool = False, fracs: tuple[float, float, float] = (0.8, 0.1, 0.1)) -> datasets.DatasetDict:
-    "GlobalOpinionQA → train/val/test preference pairs with countries as groups (see `preference_pairs`)."
-    recs = split_records(goqa_records(read_goqa(source), countries), seed, fracs)
+                    all_pairs: bool = False, fracs: tuple[float, float, float] = (0.8, 0.1, 0.1),
+                    folds: int = 0, fold: int = 0) -> datasets.DatasetDict:
+    "GlobalOpinionQA → train/val/test preference pairs with countries as groups; `folds` > 0: fold `fold` is the test split."
+    recs = goqa_records(read_goqa(source), countries)
+    recs = fold_records(recs, folds, fold, seed) if folds else split_records(recs, seed, fracs)
     return preference_pairs(recs, countries, seed, all_pairs)

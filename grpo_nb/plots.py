@@ -14,7 +14,7 @@ from .trainer import read_log, atomic_write
 # %% auto #0
 __all__ = ['PALETTE', 'run_info', 'group_table', 'training_chart', 'mean_sem', 'band_chart', 'bar_chart', 'save_chart',
            'synthetic_chart', 'tradeoff_chart', 'sweep_runs', 'sweep_frames', 'per_country', 'grouped_bar_chart',
-           'goqa_fig3', 'goqa_fig13', 'mean_sem_table']
+           'goqa_fig3', 'goqa_fig13', 'mean_sem_table', 'interval_chart', 'weights_chart']
 
 # %% ../nbs/05_plots.ipynb #b5f19f12
 def run_info(run_dir: str | os.PathLike) -> tuple[dict, pd.DataFrame]:
@@ -105,6 +105,8 @@ def tradeoff_chart(curves: pd.DataFrame, finals: pd.DataFrame, title: str) -> al
     return alt.vconcat(synthetic_chart(curves, finals, ""), alt.hconcat(*vs_chi), title=title).resolve_scale(color="independent")
 
 # %% ../nbs/05_plots.ipynb #22c8b276
+def _eta_label(eta) -> str: return eta if isinstance(eta, str) else f"{eta:g}"
+
 def sweep_runs(sweep_dir: str | os.PathLike) -> pd.DataFrame:
     "The finished IPO-family runs under `sweep_dir`: run folder, objective, seed, η, method label, countries."
     d = Path(sweep_dir)
@@ -117,10 +119,12 @@ def sweep_runs(sweep_dir: str | os.PathLike) -> pd.DataFrame:
         obj = cfg.get("objective")
         if obj not in ("ipo", "dpo", "gr-ipo", "gr-dpo", "is-ipo", "is-dpo"): continue
         rows.append({"run": str(run), "objective": obj, "seed": cfg["seed"], "eta": cfg["eta"] if obj.startswith("gr-") else None,
-                     "method": obj.upper() + (f" η={cfg['eta']:g}" if obj.startswith("gr-") else ""), "countries": tuple(cfg["countries"])})
+                     "method": obj.upper() + (f" η={_eta_label(cfg['eta'])}" if obj.startswith("gr-") else ""),
+                     "countries": tuple(cfg["countries"])})
     if not rows:
         raise ValueError(f"no finished IPO/GR-IPO runs under {d}: expected run folders with config.json, log.jsonl and done.json, as sweep.ipynb writes")
-    runs = pd.DataFrame(rows).sort_values(["objective", "eta", "seed"], na_position="first", ignore_index=True)
+    runs = pd.DataFrame(rows).sort_values(["objective", "eta", "seed"], na_position="first", ignore_index=True,
+                                          key=lambda col: col.map(str) if col.name == "eta" else col)   # η: a number or "auto"
     if runs.countries.nunique() > 1: raise ValueError(f"the runs under {d} use different country lists: {sorted(set(runs.countries))}")
     return runs
 
@@ -188,3 +192,18 @@ def mean_sem_table(df: pd.DataFrame, cols: Sequence[str], by: str = "method") ->
     g = df.groupby(by, sort=False)[list(cols)]
     m, s = g.mean(), g.sem().fillna(0.0)
     return pd.DataFrame({c: [f"{a:.4g} ± {b:.2g}" for a, b in zip(m[c], s[c])] for c in cols}, index=m.index)
+
+# %% ../nbs/05_plots.ipynb #72a3e025
+def interval_chart(per_country: pd.DataFrame, title: str, y_title: str, width: int = 320, height: int = 180) -> alt.LayerChart:
+    "Per country, each method's estimate (`mean`) with its interval (`lo`, `hi`), methods side by side."
+    xo, mo = list(dict.fromkeys(per_country.country)), list(dict.fromkeys(per_country.method))
+    base = alt.Chart(per_country).encode(x=alt.X("country:N", sort=xo, title=None), xOffset=alt.XOffset("method:N", sort=mo),
+                                         color=alt.Color("method:N", sort=mo, scale=PALETTE))
+    points = base.mark_point(filled=True, size=45).encode(y=alt.Y("mean:Q", title=y_title, scale=alt.Scale(zero=False)))
+    return (points + base.mark_errorbar().encode(y="lo:Q", y2="hi:Q")).properties(title=title, width=width, height=height)
+
+def weights_chart(weights: pd.DataFrame, columns: int = 5) -> alt.FacetChart:
+    "Group weights α over training steps per country, one panel per fold (`step`, `country`, `weight`, `fold`)."
+    return alt.Chart(weights).mark_line().encode(
+        x=alt.X("step:Q"), y=alt.Y("weight:Q", title="group weight α"), color=alt.Color("country:N")
+    ).properties(width=170, height=130).facet(facet=alt.Facet("fold:N", title="fold"), columns=columns)

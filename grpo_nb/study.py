@@ -20,7 +20,7 @@ CPU_COMMON = dict(batch_size=16, grad_accum=1, eval_every=160, patience=3, max_g
 STAGES = {
     "sft":    dict(objective="sft", optimizer="rmsprop", lr=1e-4, max_epochs=1, **CPU_COMMON),
     "ipo":    dict(objective="ipo", optimizer="adamw", lr=1e-4, beta=0.01, max_epochs=2, **CPU_COMMON),
-    "gr-ipo": dict(objective="gr-ipo", optimizer="adamw", lr=1e-4, beta=0.01, eta=5e-7, max_epochs=2, **CPU_COMMON),
+    "gr-ipo": dict(objective="gr-ipo", optimizer="adamw", lr=1e-4, beta=0.01, eta="auto", max_epochs=2, **CPU_COMMON),
 }
 "Per-stage defaults for the embedded model on a CPU."
 
@@ -32,7 +32,7 @@ def stage_config(stage: str, **params) -> TrainConfig:
     if unknown: raise ValueError(f"bad parameter(s) {unknown}: TrainConfig has no such field")
     cfg = TrainConfig(**{**STAGES[stage], **{k: v for k, v in params.items() if v is not None}})
     dataclasses.replace(cfg, init="").validate()          # everything but init, which may be trained (or finished) first
-    load_goqa_pairs(cfg.data or None, list(cfg.countries), seed=cfg.seed)   # unknown country or bad data: fail now
+    load_goqa_pairs(cfg.data or None, list(cfg.countries), seed=cfg.seed, folds=cfg.folds, fold=cfg.fold)   # bad data: fail now
     return cfg
 
 def ensure_init(cfg: TrainConfig, show_progress: bool = True) -> None:
@@ -41,7 +41,7 @@ def ensure_init(cfg: TrainConfig, show_progress: bool = True) -> None:
     log.warning("SFT run %s not found: training SFT first with the sft defaults", cfg.init)
     print(f"SFT run {cfg.init} not found: training it first with the sft defaults (then reused)")
     sft = stage_config("sft", model=cfg.model, data=cfg.data, countries=list(cfg.countries), seed=cfg.seed,
-                       out_dir=cfg.init, lora=cfg.lora, wandb=cfg.wandb, max_length=cfg.max_length,
+                       folds=cfg.folds, fold=cfg.fold, out_dir=cfg.init, lora=cfg.lora, wandb=cfg.wandb, max_length=cfg.max_length,
                        max_prompt_length=cfg.max_prompt_length, eval_batch_size=cfg.eval_batch_size, resume=True)
     train(sft, show_progress)
 
@@ -58,7 +58,7 @@ def notebooks_dir() -> Path:
 
 def _bad(msg: str): raise ValueError(f"bad parameter: {msg}")
 
-def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int], etas: Sequence[float] = (0.01,), objectives: Sequence[str] = ("ipo", "gr-ipo"),
+def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int], etas: Sequence[float | str] = ("auto",), objectives: Sequence[str] = ("ipo", "gr-ipo"),
                common: dict | None = None) -> list[dict]:
     "The runs of a sweep: name, notebook, papermill parameters, executed-notebook path and whether it is done; all checked first."
     import papermill as pm
@@ -69,8 +69,8 @@ def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int], etas: Sequence[
     if not isinstance(objectives, (list, tuple)) or not objectives or set(objectives) - {"ipo", "gr-ipo"}:
         _bad(f"objectives must be a non-empty list from ['ipo', 'gr-ipo'], got {objectives!r}")
     if "gr-ipo" in objectives and (not isinstance(etas, (list, tuple)) or not etas or
-                                   not all(isinstance(e, (int, float)) and not isinstance(e, bool) and e > 0 for e in etas)):
-        _bad(f"etas must be a non-empty list of numbers > 0, got {etas!r}")
+                                   not all(e == "auto" or isinstance(e, (int, float)) and not isinstance(e, bool) and e > 0 for e in etas)):
+        _bad(f"etas must be a non-empty list of numbers > 0 or 'auto', got {etas!r}")
     nbs, out = notebooks_dir(), Path(out_dir).resolve()
     if out.exists() and not out.is_dir(): _bad(f"out_dir {out} is a file")
     for obj in objectives:
@@ -82,7 +82,7 @@ def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int], etas: Sequence[
         base = out / f"seed{s}"
         for obj in objectives:
             for eta in (etas if obj == "gr-ipo" else [None]):
-                name = "ipo" if eta is None else f"gripo_eta{eta:g}"
+                name = "ipo" if eta is None else f"gripo_eta{eta}" if eta == "auto" else f"gripo_eta{eta:g}"
                 params = {**common, "seed": s, "sft_dir": str(base / "sft"), "out_dir": str(base / name), "resume": True,
                           **({"eta": eta} if eta is not None else {})}
                 plan.append({"name": f"seed{s}/{name}", "objective": obj, "notebook": str(nbs / NOTEBOOKS[obj]),

@@ -16,15 +16,16 @@ from tqdm.auto import tqdm
 from .data import PAPER_COUNTRIES, load_goqa_pairs, default_data_source
 from .model import DEFAULT_MODEL, QUANTIZE, load_policy, lora_config, model_path, cache_dir
 from .packed import pack, collate_packed, packed_logps
-from .losses import OBJECTIVES, margin, pair_loss, pair_metrics, robust_loss, update_weights, group_losses, is_weights
+from .losses import (OBJECTIVES, margin, pair_loss, pair_metrics, robust_loss, group_losses, is_weights,
+                            uniform_log_weights, update_log_weights, auto_eta, start_loss, start_loss_bound)
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'PAPER', 'RESUME_MAY_CHANGE', 'LOCK', 'TrainConfig', 'PlateauSchedule', 'tokenised_split', 'rank_share',
            'pair_logps', 'split_logps', 'group_means', 'metric_record', 'evaluate', 'atomic_write', 'atomic_dir',
-           'read_log', 'load_start', 'rank_micro_batches', 'train_step', 'run_lock', 'make_accelerator', 'on_main',
-           'same_on_all_processes', 'train', 'reference_key']
+           'read_log', 'load_final', 'load_start', 'rank_micro_batches', 'train_step', 'run_lock', 'make_accelerator',
+           'on_main', 'same_on_all_processes', 'epoch_order', 'resolve_eta', 'train', 'reference_key']
 
 # %% ../nbs/03_trainer.ipynb #90391959
 @dataclass
@@ -38,6 +39,8 @@ class TrainConfig:
     countries: Sequence[str] = tuple(PAPER_COUNTRIES)
     seed: int = 0
     all_pairs: bool = False
+    folds: int = 0                     # k > 0: k-fold cross-fitting over questions, `fold` held out as test
+    fold: int = 0
     lora: bool = True                  # paper: r 8, alpha 32, dropout 0, all projections
     lora_r: int = 8
     lora_alpha: int = 32
@@ -47,7 +50,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     beta: float = 0.01
     label_smoothing: float = 0.0
-    eta: float = 5e-7                  # GR weight step size
+    eta: float | str = 5e-7            # GR weight step size; "auto": √(2 ln K / T) / M (losses.auto_eta)
     chi: float = 1.0                   # GR/IS trade-off for gr-* objectives (1 = pure GR)
     batch_size: int = 8                # pairs per micro-batch
     grad_accum: int = 2                # micro-batches per optimiser step
@@ -73,7 +76,9 @@ class TrainConfig:
         if self.optimizer not in ("adamw", "rmsprop"): bad(f"optimizer {self.optimizer!r} is not 'adamw' or 'rmsprop'")
         for k in ("lr", "beta", "max_grad_norm", "lr_factor"):
             if not (isinstance(getattr(self, k), (int, float)) and getattr(self, k) > 0): bad(f"{k} must be > 0, got {getattr(self, k)!r}")
-        for k in ("eta", "min_lr", "weight_decay", "label_smoothing"):
+        if self.eta != "auto" and not (isinstance(self.eta, (int, float)) and not isinstance(self.eta, bool) and self.eta >= 0):
+            bad(f"eta must be >= 0, got {self.eta!r} (or 'auto' for the step size from theory)")
+        for k in ("min_lr", "weight_decay", "label_smoothing"):
             if not (isinstance(getattr(self, k), (int, float)) and getattr(self, k) >= 0): bad(f"{k} must be >= 0, got {getattr(self, k)!r}")
         if not 0 <= self.chi <= 1: bad(f"chi must be in [0, 1], got {self.chi!r}")
         if self.quantize not in QUANTIZE: bad(f"quantize must be one of {QUANTIZE}, got {self.quantize!r}")
@@ -84,6 +89,8 @@ class TrainConfig:
             if not (isinstance(v, int) and not isinstance(v, bool) and v >= 1): bad(f"{k} must be an integer >= 1, got {v!r}")
         if not (isinstance(self.max_steps, int) and self.max_steps >= 0): bad(f"max_steps must be an integer >= 0, got {self.max_steps!r}")
         if not (isinstance(self.seed, int) and self.seed >= 0): bad(f"seed must be an integer >= 0, got {self.seed!r}")
+        if not (isinstance(self.folds, int) and self.folds >= 0 and self.folds != 1): bad(f"folds must be 0 (no cross-fitting) or >= 2, got {self.folds!r}")
+        if self.folds and not (isinstance(self.fold, int) and 0 <= self.fold < self.folds): bad(f"fold must be in 0..{self.folds - 1}, got {self.fold!r}")
         if isinstance(self.countries, str) or not self.countries or not all(isinstance(c, str) for c in self.countries):
             bad(f"countries must be a non-empty list of names, got {self.countries!r}")
         if self.init and not (Path(self.init) / "done.json").is_file():
@@ -229,22 +236,32 @@ def _set_rng_state(s: dict) -> None:
     torch.set_rng_state(s["torch"]); np.random.set_state(s["numpy"]); random.setstate(s["python"])
 
 # %% ../nbs/03_trainer.ipynb #c49228b3
+def load_final(run_dir: str | os.PathLike, quantize: str = ""):
+    "A finished run's trained model and tokenizer: its `final/` adapter merged onto the model it started from (down its chain of `init` runs), or its saved full model."
+    run = Path(run_dir)
+    final = run / "final"
+    if not final.is_dir(): raise FileNotFoundError(f"{run} has no final/ model folder: the run did not finish writing it")
+    if not (final / "adapter_config.json").is_file(): return load_policy(str(final), quantize=quantize)
+    cfg = json.loads((run / "config.json").read_text())
+    model, tok = load_final(cfg["init"], quantize) if cfg.get("init") else load_policy(cfg["model"], quantize=quantize)
+    from peft import PeftModel
+    return PeftModel.from_pretrained(model, str(final)).merge_and_unload(), tok
+
 def load_start(cfg: TrainConfig):
     "The model to train (with a fresh LoRA adapter if asked) and its tokenizer, from the base model or a finished run."
-    model, tok = load_policy(cfg.model if not cfg.init else _init_base(cfg.init), quantize=cfg.quantize)
-    if cfg.init and (Path(cfg.init) / "final" / "adapter_config.json").is_file():
-        from peft import PeftModel
-        model = PeftModel.from_pretrained(model, str(Path(cfg.init) / "final")).merge_and_unload()
+    model, tok = load_final(cfg.init, cfg.quantize) if cfg.init else load_policy(cfg.model, quantize=cfg.quantize)
     if cfg.lora:
         from peft import get_peft_model
         model = get_peft_model(model, lora_config(r=cfg.lora_r, alpha=cfg.lora_alpha))
     return model, tok
 
 def _init_base(init: str) -> str:
-    "The model to load for a finished run: its base model (LoRA) or its saved full model."
+    "The model a finished run's chain starts from: the base model of its first run (LoRA), or its saved full model."
     final = Path(init) / "final"
     if not final.is_dir(): raise FileNotFoundError(f"{init} has no final/ model folder: the run did not finish writing it")
-    if (final / "adapter_config.json").is_file(): return json.loads((Path(init) / "config.json").read_text())["model"]
+    if (final / "adapter_config.json").is_file():
+        cfg = json.loads((Path(init) / "config.json").read_text())
+        return _init_base(cfg["init"]) if cfg.get("init") else cfg["model"]
     return str(final)
 
 # %% ../nbs/03_trainer.ipynb #792308e5
@@ -262,9 +279,9 @@ def rank_micro_batches(batch: Sequence[int], batch_size: int, world: int = 1, ra
     mine, n = rank_share(batch, world, rank), max(1, math.ceil(math.ceil(len(batch) / world) / batch_size))
     return [mine[i * batch_size:(i + 1) * batch_size] for i in range(n)]
 
-def train_step(model, tok, split, ref, batch: list[int], cfg: TrainConfig, counts: torch.Tensor, alpha: torch.Tensor,
-               eta: float, accelerator: Accelerator) -> tuple[torch.Tensor, dict]:
-    "One optimiser step's forward/backward on the global `batch` (this process's share); returns the new α and the step's metrics."
+def train_step(model, tok, split, ref, batch: list[int], cfg: TrainConfig, counts: torch.Tensor,
+               log_alpha: torch.Tensor, eta: float, accelerator: Accelerator) -> tuple[torch.Tensor, dict]:
+    "One optimiser step's forward/backward on the global `batch` (this process's share); returns the new log α and the step's metrics."
     world, groups = accelerator.num_processes, split["group"]
     micro = rank_micro_batches(batch, cfg.batch_size, world, accelerator.process_index)
     robust, chi = cfg.objective.startswith(("gr-", "is-")), (0.0 if cfg.objective.startswith("is-") else cfg.chi)
@@ -278,11 +295,11 @@ def train_step(model, tok, split, ref, batch: list[int], cfg: TrainConfig, count
         else:
             with torch.no_grad(): L = sum(group_L(run(b)[0], b) for b in micro)
         L = accelerator.reduce(L.double(), "sum").cpu()
-        alpha = update_weights(alpha, L, eta) if chi > 0 else alpha
+        log_alpha = update_log_weights(log_alpha, L, eta) if chi > 0 else log_alpha
     total, metrics = 0.0, []
     for i, b in enumerate(micro):
         losses, m = first if (first and i == 0) else run(b)
-        loss = robust_loss(group_L(losses, b), alpha, is_weights(counts), chi) if robust else losses.sum() / len(batch)
+        loss = robust_loss(group_L(losses, b), log_alpha.exp(), is_weights(counts), chi) if robust else losses.sum() / len(batch)
         with accelerator.no_sync(model) if i < len(micro) - 1 else contextlib.nullcontext():
             accelerator.backward(loss * world)        # DDP averages gradients over processes; the step needs their sum
         total += float(loss.detach())
@@ -292,8 +309,7 @@ def train_step(model, tok, split, ref, batch: list[int], cfg: TrainConfig, count
     rec = metric_record({k: v for k, v in per.items() if k != "idx"}, groups[per["idx"]], len(counts), "train")
     rec["loss/train"] = total
     if robust: rec.update({f"group_loss/train_{g}": float(L[g]) for g in range(len(counts))})
-    return alpha.detach().cpu(), rec
-
+    return log_alpha.detach().cpu(), rec
 
 # %% ../nbs/03_trainer.ipynb #e83e6b55
 def _optimizer(cfg: TrainConfig, params):
@@ -375,13 +391,30 @@ def same_on_all_processes(accelerator: Accelerator, t: torch.Tensor, what: str) 
     every = accelerator.gather(t.to(accelerator.device)[None]).cpu()
     if not (every == every[0]).all(): raise RuntimeError(f"{what} differs between processes: {every.tolist()}")
 
+def epoch_order(cfg: TrainConfig, n_train: int, epoch: int) -> list[int]:
+    "The seeded order of the training pairs in `epoch`; a step takes the next `batch_size × grad_accum` of them."
+    return torch.randperm(n_train, generator=torch.Generator().manual_seed(cfg.seed * 1000 + epoch)).tolist()
+
+def resolve_eta(cfg: TrainConfig, groups: torch.Tensor, counts: torch.Tensor, total_steps: int) -> tuple[float, dict]:
+    "η for the run and how it was found: a number as given; 'auto': √(2 ln K / T) / M (see `losses.auto_eta`)."
+    if cfg.eta != "auto": return float(cfg.eta), {}
+    if not cfg.objective.startswith("gr-"): return 0.0, {}     # no weights to move
+    per_step, order = cfg.batch_size * cfg.grad_accum, epoch_order(cfg, len(groups), 0)
+    first_epoch = [order[i:i + per_step] for i in range(0, len(order), per_step)]
+    # At the start the policy is the reference, so h = 0 and every pair's loss is start_loss exactly.
+    bound = start_loss_bound(groups, counts, first_epoch, start_loss(cfg.objective, cfg.beta, cfg.label_smoothing))
+    eta = auto_eta(len(counts), total_steps, bound)
+    log.info("eta=auto: K %d, T %d updates, M %.4g -> eta %.3g", len(counts), total_steps, bound, eta)
+    return eta, {"eta_auto/K": len(counts), "eta_auto/T": total_steps, "eta_auto/M": bound, "eta_auto/eta": eta}
+
 def train(cfg: TrainConfig, show_progress: bool = True) -> dict:
     "Train one run in `cfg.out_dir` and return its last evaluation record (on every process of a multi-process launch)."
     cfg = dataclasses.replace(cfg, data=str(cfg.data or default_data_source())).validate()   # config.json records the data used
     out = Path(cfg.out_dir)
     if out.exists() and not out.is_dir(): raise NotADirectoryError(f"out_dir {out} is a file, not a run folder: choose another out_dir")
     if cfg.resume and (out / "done.json").is_file(): return json.loads((out / "done.json").read_text())
-    pairs = load_goqa_pairs(cfg.data or None, list(cfg.countries), seed=cfg.seed, all_pairs=cfg.all_pairs)  # bad data fails here,
+    pairs = load_goqa_pairs(cfg.data or None, list(cfg.countries), seed=cfg.seed, all_pairs=cfg.all_pairs,
+                            folds=cfg.folds, fold=cfg.fold)  # bad data fails here,
     model_path(cfg.model if not cfg.init else _init_base(cfg.init))                                   # a bad model here: nothing written yet
     accelerator = make_accelerator()
     with contextlib.ExitStack() as stack:              # the main process locks and checks the folder; the others follow
@@ -405,15 +438,21 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
     params = [p for p in model.parameters() if p.requires_grad]
     opt = _optimizer(cfg, params)
     model, opt = accelerator.prepare(model, opt)
-    sched = PlateauSchedule(cfg.lr, cfg.eta, cfg.patience, cfg.lr_factor, cfg.min_lr)
-    st = {"step": 0, "epoch": 0, "pos": 0, "pairs": 0, "evals": 0, "log_lines": 0,
-          "alpha": (is_weights(counts) if cfg.objective.startswith("is-") else torch.full((len(counts),), 1 / len(counts)))}
+    n_train, per_step = len(splits["train"]["group"]), cfg.batch_size * cfg.grad_accum
+    total = min(cfg.max_steps or 10**9, math.ceil(n_train / per_step) * cfg.max_epochs)
+    eta, eta_auto = resolve_eta(cfg, splits["train"]["group"], counts, total)
+    sched = PlateauSchedule(cfg.lr, eta, cfg.patience, cfg.lr_factor, cfg.min_lr)
+    # The group-robust state is log α in float64: a group far behind stays finite and can come back.
+    start_alpha = is_weights(counts).double().log() if cfg.objective.startswith("is-") else uniform_log_weights(len(counts))
+    st = {"step": 0, "epoch": 0, "pos": 0, "pairs": 0, "evals": 0, "log_lines": 0, "log_alpha": start_alpha, "eta_auto": eta_auto}
     ckpt = out / "checkpoint.pt"
     if cfg.resume and ckpt.exists():
         try: c = torch.load(ckpt, weights_only=False)
         except Exception as e: raise RuntimeError(f"checkpoint {ckpt} is unreadable ({type(e).__name__}: {e}); delete it to restart the run") from e
         for p, v in zip(params, c["params"]): p.data.copy_(v)
         opt.load_state_dict(c["optimizer"]); sched = PlateauSchedule(**c["schedule"]); st = c["state"]; _set_rng_state(c["rng"])
+        if "log_alpha" not in st: st["log_alpha"] = st.pop("alpha").double().log()   # a checkpoint from before log-space weights
+        st.setdefault("eta_auto", {})                                                  # η as resolved when the run started
         if main:
             lines = (out / "log.jsonl").read_text().splitlines()[:st["log_lines"]]
             atomic_write(out / "log.jsonl", lambda p: p.write_text("".join(l + "\n" for l in lines)))
@@ -433,7 +472,8 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
         rec = {**evaluate(plain, tok, splits["val"], refs.get("val"), cfg, "vald", accelerator),
                **evaluate(plain, tok, splits["test"], refs.get("test"), cfg, "eval", accelerator)}
         model.train()
-        rec.update({f"rewards_train/weights_{g}": float(a) for g, a in enumerate(st["alpha"])})
+        rec.update({f"rewards_train/weights_{g}": float(a) for g, a in enumerate(st["log_alpha"].exp())})
+        if st["evals"] == 0: rec.update(st["eta_auto"])                # how "auto" resolved: K, T, M and η
         monitored = rec["worst_case_loss/vald" if cfg.objective.startswith("gr-") else "average_loss/vald"]
         dropped = sched.step(monitored)
         if dropped:
@@ -449,21 +489,19 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
 
     model.train()
     last = eval_and_checkpoint(model) if st["step"] == 0 and st["evals"] == 0 else None
-    n_train, per_step = len(splits["train"]["group"]), cfg.batch_size * cfg.grad_accum
-    steps_per_epoch = math.ceil(n_train / per_step)
-    total = min(cfg.max_steps or 10**9, steps_per_epoch * cfg.max_epochs)
     bar = tqdm(total=total, initial=st["step"], disable=not show_progress, desc=cfg.objective)
     while not sched.stop and st["epoch"] < cfg.max_epochs and (not cfg.max_steps or st["step"] < cfg.max_steps):
-        order = torch.randperm(n_train, generator=torch.Generator().manual_seed(cfg.seed * 1000 + st["epoch"])).tolist()
+        order = epoch_order(cfg, n_train, st["epoch"])
         while st["pos"] < n_train and not sched.stop and (not cfg.max_steps or st["step"] < cfg.max_steps):
             batch = order[st["pos"]:st["pos"] + per_step]
-            st["alpha"], rec = train_step(model, tok, splits["train"], refs.get("train"), batch, cfg, counts, st["alpha"], sched.eta, accelerator)
-            same_on_all_processes(accelerator, st["alpha"], f"step {st['step'] + 1}: the group weights α")
+            st["log_alpha"], rec = train_step(model, tok, splits["train"], refs.get("train"), batch, cfg, counts, st["log_alpha"],
+                                              sched.eta, accelerator)
+            same_on_all_processes(accelerator, st["log_alpha"], f"step {st['step'] + 1}: the group weights α")
             rec["grad_norm/train"] = float(accelerator.clip_grad_norm_(params, cfg.max_grad_norm))   # before clipping
             opt.step(); opt.zero_grad(set_to_none=True)
             before = st["pairs"] // cfg.eval_every
             st["step"] += 1; st["pos"] += len(batch); st["pairs"] += len(batch)
-            write_log({**rec, **{f"rewards_train/weights_{g}": float(a) for g, a in enumerate(st["alpha"])}})
+            write_log({**rec, **{f"rewards_train/weights_{g}": float(a) for g, a in enumerate(st["log_alpha"].exp())}})
             bar.update(1); bar.set_postfix(loss=f"{rec['loss/train']:.4g}", worst=f"{rec.get('worst_case_loss/train', float('nan')):.4g}")
             last = eval_and_checkpoint(model) if st["pairs"] // cfg.eval_every > before else None
         if st["pos"] >= n_train: st["epoch"] += 1; st["pos"] = 0
@@ -471,7 +509,7 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
     if last is None: last = eval_and_checkpoint(model)
     unwrapped = accelerator.unwrap_model(model)
     done = {"step": st["step"], "pairs": st["pairs"], "epochs": st["epoch"], "lr": sched.lr, "eta": sched.eta,
-            "processes": accelerator.num_processes, **last}
+            "processes": accelerator.num_processes, **st["eta_auto"], **last}
     def finish():
         atomic_dir(out / "final", lambda d: (unwrapped.save_pretrained(d), tok.save_pretrained(d)))
         atomic_write(out / "done.json", lambda p: p.write_text(json.dumps(done, indent=2)))

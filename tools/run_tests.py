@@ -7,7 +7,8 @@ front matter parses (papermill notebooks are skip_exec),
 (3) the study notebooks sft → ipo → gripo executed by papermill on a tiny budget, when the data is present,
 (4) the synthetic figure notebook executed by papermill with few seeds and iterations (no data needed),
 (5) bad parameters given to the notebooks through papermill, (6) the throughput benchmark for one step (no TRL rows),
-(7) a tiny sweep (run twice: the second skips finished runs) and the GlobalOpinionQA figures drawn from it.
+(7) a tiny sweep (run twice: the second skips finished runs) and the GlobalOpinionQA figures drawn from it,
+(8) a tiny cross-fit (run twice: the second skips finished runs and reuses scores) and its figures.
 """
 import argparse, shutil, subprocess, sys
 from pathlib import Path
@@ -126,12 +127,35 @@ def sweep_and_figures(data: str) -> dict[str, bool]:
     return results
 
 
+def crossfit_and_figures(data: str) -> dict[str, bool]:
+    "A tiny cross-fit (tiny random model, 2 countries, 2 folds), run twice (the second skips every finished run and reuses every score), then its figures."
+    import json
+    from grpo_nb.testing import tiny_model
+    out = ROOT / "outputs" / "test" / "crossfit"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
+    stage = {"max_steps": 2, "batch_size": 4, "eval_every": 8, "wandb": False}
+    args = ["-p", "folds", "2", "-p", "n_boot", "200", "-y", f"stage_params: {json.dumps(stage)}", "-p", "out_dir", str(out / "runs"),
+            "-p", "model", tiny_model(out / "tiny-model"), "-p", "data", data] + TINY_COUNTRIES
+    results = {"crossfit": papermill("crossfit", out / "crossfit.ipynb", args)}
+    written = sorted(p for p in (out / "runs").rglob("*") if p.name in ("log.jsonl", "heldout.parquet", "done.json"))
+    before = {p: p.read_bytes() for p in written}
+    again = papermill("crossfit", out / "crossfit_again.ipynb", args)
+    same = len(written) == 18 and all(p.read_bytes() == b for p, b in before.items())
+    if again and not same: print(f"crossfit again: expected 6 runs x 3 files untouched, found {len(written)} files, changed: "
+                                 f"{[str(p) for p, b in before.items() if p.read_bytes() != b]}", file=sys.stderr)
+    results["crossfit skips finished runs"] = again and same
+    results["figures crossfit"] = results["crossfit"] and papermill("fig_crossfit", out / "fig_crossfit.ipynb", [
+        "-p", "crossfit_dir", str(out / "runs"), "-p", "out_dir", str(out / "figures"), "-p", "n_boot", "200"])
+    return results
+
+
 BAD_PARAMETERS = {   # notebook, papermill parameters, the message it must stop with
     "gripo": (["-p", "eta", "-1"], "eta must be >= 0, got -1"),
     "ipo": (["-y", "countries: [Japn]"], "unknown country 'Japn'"),
     "fig_synthetic": (["-p", "scenario", "iv"], "scenario 'iv' is not 'all' or one of"),
     "sweep": (["-y", "etas: [0.01, -1]"], "etas must be a non-empty list of numbers > 0"),
     "fig_goqa": (["-p", "sweep_dir", "/no/such/sweep"], "sweep folder /no/such/sweep not found"),
+    "crossfit": (["-p", "folds", "1"], "folds must be an integer >= 2, got 1"),
+    "fig_crossfit": (["-p", "crossfit_dir", "/no/such/crossfit"], "holds no scored fold"),
 }
 
 
@@ -140,7 +164,7 @@ def bad_parameters(data: str) -> dict[str, bool]:
     out = ROOT / "outputs" / "test" / "bad"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
     results = {}
     for nb, (params, msg) in BAD_PARAMETERS.items():
-        needs_data = nb in ("gripo", "ipo", "sweep")
+        needs_data = nb in ("gripo", "ipo", "sweep", "crossfit")
         if needs_data and not data: continue
         extra = (["-p", "data", data] if needs_data else []) + ["-p", "out_dir", str(out / nb)]
         r = sh([str(BIN / "papermill"), "--cwd", "nbs", f"nbs/{nb}.ipynb", str(out / f"{nb}.ipynb")] + extra + params)
@@ -184,8 +208,14 @@ def main():
     results.update(figure_notebooks())
     results.update(bad_parameters(a.data))
     skipped = 0
-    if a.data: results.update(study_notebooks(a.data)); results.update(bench_notebook(a.data)); results.update(sweep_and_figures(a.data))
-    else: skipped += 8; print("study notebooks, resume, benchmark, sweep and GOQA figures: 8 skipped (no data path; set GRPO_NB_DATA)")
+    if a.data:
+        results.update(study_notebooks(a.data))
+        results.update(bench_notebook(a.data))
+        results.update(sweep_and_figures(a.data))
+        results.update(crossfit_and_figures(a.data))
+    else:
+        skipped += 11
+        print("study notebooks, resume, benchmark, sweep, cross-fit and their figures: 11 skipped (no data path; set GRPO_NB_DATA)")
     for name, ok in results.items(): print(f"{name}: {'passed' if ok else 'FAILED'}")
     passed += sum(results.values()); failed += sum(not v for v in results.values())
     print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
