@@ -17,10 +17,11 @@ export WANDB_MODE ?= offline
 export HF_HUB_OFFLINE ?= 1
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install study figures bench test export clean-nbs check-sync
+.PHONY: help install study crossfit figures bench test export clean-nbs check-sync
 help:
 	@echo "make study   run the main job (installs first)"
 	@echo "make test    run all tests (installs first)"
+	@echo "make crossfit the GlobalOpinionQA verdict: cross-fitted IPO vs GR-IPO and its figures (installs first)"
 	@echo "make figures the synthetic study's figures (installs first)"
 	@echo "make bench   the throughput benchmark, TRL included (installs first)"
 
@@ -48,6 +49,16 @@ study: $(STAMP)
 	  $(BIN)/papermill --cwd nbs nbs/$$nb.ipynb outputs/.$$nb.tmp.ipynb $(if $(DATA),-p data "$(DATA)") -p resume True $(STUDY_ARGS) || exit 1; \
 	  mv outputs/.$$nb.tmp.ipynb outputs/$$nb.ipynb; \
 	done
+
+# The GlobalOpinionQA verdict: k-fold cross-fitted SFT → IPO → GR-IPO (outputs/crossfit/, ≈ 90 min on 2 cores,
+# resumable: finished runs and cached scores are reused), then its figures (outputs/figures/goqa_crossfit*).
+CROSSFIT_ARGS ?=
+crossfit: $(STAMP)
+	mkdir -p outputs
+	$(BIN)/papermill --cwd nbs nbs/crossfit.ipynb outputs/.crossfit.tmp.ipynb $(if $(DATA),-p data "$(DATA)") $(CROSSFIT_ARGS)
+	mv outputs/.crossfit.tmp.ipynb outputs/crossfit.ipynb
+	$(BIN)/papermill --cwd nbs nbs/fig_crossfit.ipynb outputs/.fig_crossfit.tmp.ipynb
+	mv outputs/.fig_crossfit.tmp.ipynb outputs/fig_crossfit.ipynb
 
 # The synthetic study's figures (paper Figs 2, 4-12): outputs/figures/ and outputs/fig_synthetic.ipynb.
 figures: $(STAMP)
