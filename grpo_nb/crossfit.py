@@ -16,7 +16,8 @@ from .data import LETTERS, fold_records, goqa_prompt, goqa_records, read_goqa
 from .losses import ipo_loss
 from .packed import collate_packed, pack, packed_logps
 from .study import stage_config
-from .trainer import TrainConfig, atomic_write, load_final, read_log
+from .runs import atomic_write, read_log
+from .trainer import TrainConfig, load_final
 
 # %% auto #0
 __all__ = ['RUNS', 'METHODS', 'KEYS', 'MARGINS', 'WORST', 'crossfit_plan', 'heldout_records', 'option_logps', 'score_run',

@@ -9,7 +9,7 @@ from typing import Sequence
 import altair as alt
 import pandas as pd
 
-from .trainer import read_log, atomic_write
+from .runs import read_log, atomic_write
 
 # %% auto #0
 __all__ = ['PALETTE', 'run_info', 'group_table', 'training_chart', 'mean_sem', 'band_chart', 'bar_chart', 'save_chart',

@@ -2,7 +2,7 @@
 
 # %% ../nbs/04_synthetic.ipynb #8228b36b
 from __future__ import annotations
-import math, time
+import math
 from dataclasses import dataclass
 
 import numpy as np

@@ -3,7 +3,6 @@
 # %% ../nbs/07_reliability.ipynb #6eb3a89c
 from __future__ import annotations
 import os, tempfile
-from pathlib import Path
 
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM

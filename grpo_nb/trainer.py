@@ -2,8 +2,8 @@
 
 # %% ../nbs/03_trainer.ipynb #bb9ae138
 from __future__ import annotations
-import contextlib, dataclasses, hashlib, json, logging, math, os, random, tempfile, shutil, time, zlib
-from dataclasses import dataclass, field, asdict
+import contextlib, dataclasses, hashlib, json, logging, math, os, random, zlib
+from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Sequence
 
@@ -16,23 +16,24 @@ from tqdm.auto import tqdm
 from .data import PAPER_COUNTRIES, load_goqa_pairs, default_data_source
 from .model import DEFAULT_MODEL, QUANTIZE, load_policy, lora_config, model_path, cache_dir
 from .packed import pack, collate_packed, packed_logps
+from .runs import atomic_dir, atomic_write, check_run_dir, refuse_foreign, run_lock
 from .losses import (OBJECTIVES, margin, pair_loss, pair_metrics, robust_loss, group_losses, is_weights,
                             uniform_log_weights, update_log_weights, auto_eta, start_loss, start_loss_bound)
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'PAPER', 'RESUME_MAY_CHANGE', 'LOCK', 'TrainConfig', 'PlateauSchedule', 'tokenised_split', 'rank_share',
-           'pair_logps', 'split_logps', 'group_means', 'metric_record', 'evaluate', 'atomic_write', 'atomic_dir',
-           'read_log', 'load_final', 'load_start', 'rank_micro_batches', 'train_step', 'run_lock', 'make_accelerator',
-           'on_main', 'same_on_all_processes', 'epoch_order', 'resolve_eta', 'train', 'reference_key']
+__all__ = ['log', 'PAPER', 'RESUME_MAY_CHANGE', 'TrainConfig', 'PlateauSchedule', 'tokenised_split', 'rank_share', 'pair_logps',
+           'split_logps', 'group_means', 'metric_record', 'evaluate', 'load_final', 'load_start', 'rank_micro_batches',
+           'train_step', 'make_accelerator', 'on_main', 'same_on_all_processes', 'epoch_order', 'resolve_eta', 'train',
+           'reference_key']
 
 # %% ../nbs/03_trainer.ipynb #90391959
 @dataclass
 class TrainConfig:
     "Everything a run needs; saved as the run folder's config.json."
     objective: str = "gr-ipo"          # one of OBJECTIVES
-    out_dir: str = "../outputs/run"
+    out_dir: str = "outputs/run"       # relative to the working directory
     model: str = DEFAULT_MODEL         # embedded name, hub id or local folder (the base model)
     init: str = ""                     # run folder of a finished run to start from (and use as reference); "" = the base model
     data: str = ""                     # GOQA source; "" = $GRPO_NB_DATA, else the hub id
@@ -145,18 +146,18 @@ def rank_share(items: Sequence, world: int, rank: int) -> list:
     share = math.ceil(len(items) / world)
     return list(items[rank * share:(rank + 1) * share])
 
-def pair_logps(model, tok, split: dict, idx: Sequence[int]) -> torch.Tensor:
+def pair_logps(model, split: dict, idx: Sequence[int]) -> torch.Tensor:
     "Summed log-probs `[len(idx), 2]` (chosen, rejected) of pairs `idx`, as one packed batch (with a graph when grad is on)."
     return packed_logps(model, collate_packed([split["packed"][j] for j in idx])).float()
 
-def split_logps(model, tok, split: dict, idx: Sequence[int], batch_size: int,
+def split_logps(model, split: dict, idx: Sequence[int], batch_size: int,
                 accelerator: Accelerator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     "Summed log-probs of the chosen and rejected responses of pairs `idx`, no gradient, `batch_size` pairs per packed row; shared over processes."
     if accelerator is not None and accelerator.num_processes > 1:     # each process scores its share, every process gets all
-        parts = gather_object([split_logps(model, tok, split, rank_share(idx, accelerator.num_processes, accelerator.process_index), batch_size)])
+        parts = gather_object([split_logps(model, split, rank_share(idx, accelerator.num_processes, accelerator.process_index), batch_size)])
         return torch.cat([w for w, _ in parts]), torch.cat([l for _, l in parts])
     with torch.no_grad():
-        lp = [pair_logps(model, tok, split, idx[s:s + batch_size]).cpu() for s in range(0, len(idx), batch_size)]
+        lp = [pair_logps(model, split, idx[s:s + batch_size]).cpu() for s in range(0, len(idx), batch_size)]
     out = torch.cat(lp) if lp else torch.zeros(0, 2)
     return out[:, 0], out[:, 1]
 
@@ -181,10 +182,10 @@ def metric_record(per_pair: dict[str, torch.Tensor], groups: torch.Tensor, k: in
             rec[f"worst_case_{key}"], rec[f"average_{key}"] = float(worst), float(present.mean())
     return rec
 
-def evaluate(model, tok, split: dict, ref: tuple | None, cfg: TrainConfig, tag: str, accelerator: Accelerator | None = None) -> dict[str, float]:
+def evaluate(model, split: dict, ref: tuple | None, cfg: TrainConfig, tag: str, accelerator: Accelerator | None = None) -> dict[str, float]:
     "Per-group loss and pair metrics of `model` (unwrapped) on a whole split, shared over the processes of `accelerator`."
     idx = list(range(len(split["group"])))
-    pol_w, pol_l = split_logps(model, tok, split, idx, cfg.eval_batch_size, accelerator)
+    pol_w, pol_l = split_logps(model, split, idx, cfg.eval_batch_size, accelerator)
     k = len(cfg.countries)
     if cfg.objective == "sft":
         per = {"loss": -pol_w, "logps_pol/accuracies": (pol_w > pol_l).float(), "logps_pol/chosen": pol_w, "logps_pol/rejected": pol_l}
@@ -194,41 +195,6 @@ def evaluate(model, tok, split: dict, ref: tuple | None, cfg: TrainConfig, tag: 
     return metric_record(per, split["group"], k, tag)
 
 # %% ../nbs/03_trainer.ipynb #077a2928
-def _umask() -> int:
-    "The process's umask (read by setting and restoring it)."
-    m = os.umask(0); os.umask(m); return m
-
-def atomic_write(path: Path, write) -> None:
-    "Call `write(tmp_path)` then rename the temporary file onto `path` atomically."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"); os.close(fd)
-    try: write(Path(tmp)); os.chmod(tmp, 0o666 & ~_umask()); os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
-
-def atomic_dir(path: Path, write) -> None:
-    "Call `write(tmp_dir)` then put the folder at `path` (replacing an old one) by renames."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
-    old = path.with_name(f".{path.name}.old")
-    try:
-        write(tmp); os.chmod(tmp, 0o777 & ~_umask())
-        shutil.rmtree(old, ignore_errors=True)
-        if path.exists(): os.rename(path, old)
-        os.rename(tmp, path)
-        shutil.rmtree(old, ignore_errors=True)
-    finally: shutil.rmtree(tmp, ignore_errors=True)
-
-def read_log(run_dir: str | os.PathLike) -> list[dict]:
-    "The run log of a run folder, one dict per logged step (a torn last line is ignored)."
-    p = Path(run_dir) / "log.jsonl"
-    if not p.is_file(): raise FileNotFoundError(f"{run_dir} has no log.jsonl: not a grpo_nb run folder, or it never started")
-    out = []
-    for line in p.read_text().splitlines():
-        try: out.append(json.loads(line))
-        except json.JSONDecodeError: break
-    return out
-
 def _rng_state() -> dict:
     return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
 
@@ -265,9 +231,9 @@ def _init_base(init: str) -> str:
     return str(final)
 
 # %% ../nbs/03_trainer.ipynb #792308e5
-def _micro_losses(model, tok, split, ref, b, cfg):
+def _micro_losses(model, split, ref, b, cfg):
     "Per-pair training losses (with graph) of micro-batch `b` and its per-pair metrics."
-    lp = pair_logps(model, tok, split, b)
+    lp = pair_logps(model, split, b)
     if cfg.objective == "sft": return -lp[:, 0], {}
     pol_w, pol_l = lp[:, 0], lp[:, 1]
     ref_w, ref_l = ref[0][b].to(lp.device), ref[1][b].to(lp.device)
@@ -279,14 +245,14 @@ def rank_micro_batches(batch: Sequence[int], batch_size: int, world: int = 1, ra
     mine, n = rank_share(batch, world, rank), max(1, math.ceil(math.ceil(len(batch) / world) / batch_size))
     return [mine[i * batch_size:(i + 1) * batch_size] for i in range(n)]
 
-def train_step(model, tok, split, ref, batch: list[int], cfg: TrainConfig, counts: torch.Tensor,
+def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, counts: torch.Tensor,
                log_alpha: torch.Tensor, eta: float, accelerator: Accelerator) -> tuple[torch.Tensor, dict]:
     "One optimiser step's forward/backward on the global `batch` (this process's share); returns the new log α and the step's metrics."
     world, groups = accelerator.num_processes, split["group"]
     micro = rank_micro_batches(batch, cfg.batch_size, world, accelerator.process_index)
     robust, chi = cfg.objective.startswith(("gr-", "is-")), (0.0 if cfg.objective.startswith("is-") else cfg.chi)
     def run(b):      # an empty micro-batch still runs (on one pair, weight 0) so every process makes the same DDP calls
-        losses, m = _micro_losses(model, tok, split, ref, b or batch[:1], cfg)
+        losses, m = _micro_losses(model, split, ref, b or batch[:1], cfg)
         return (losses, m) if b else (losses * 0, None)
     def group_L(losses, b): return group_losses(losses, groups[b or batch[:1]].to(losses.device), counts.to(losses.device))
     first = None
@@ -318,50 +284,6 @@ def _optimizer(cfg: TrainConfig, params):
 
 RESUME_MAY_CHANGE = ("resume", "overwrite", "max_steps", "max_epochs", "wandb")
 "Fields a resumed run may change (its budget and bookkeeping); any other change is refused."
-
-LOCK = ".lock"
-"The file that marks a run folder as in use by a live process."
-
-def _alive(pid: int) -> bool:
-    "Whether process `pid` exists on this machine."
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: return True
-    return True
-
-@contextlib.contextmanager
-def run_lock(out: Path):
-    "Hold `out`/.lock while a run writes the folder: a second run there fails at once; a lock left by a dead process is taken over."
-    lock = Path(out) / LOCK
-    for _ in range(2):
-        try: fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644); break
-        except FileExistsError:
-            try: pid = int(lock.read_text().strip() or 0)
-            except (OSError, ValueError): pid = 0
-            if pid and _alive(pid):
-                raise RuntimeError(f"run folder {out} is in use by process {pid} (lock file {lock}): wait for that run to end, "
-                                   f"or use another out_dir; if no such run is going on, delete the lock file") from None
-            log.warning("taking over %s: the process %s that held it is gone", lock, pid or "?")
-            lock.unlink(missing_ok=True)
-    else: raise RuntimeError(f"could not lock run folder {out}: {lock} keeps reappearing; is another run starting there?")
-    os.write(fd, str(os.getpid()).encode()); os.close(fd)
-    try: yield lock
-    finally: lock.unlink(missing_ok=True)
-
-def _check_run_dir(out: Path, cfg: TrainConfig) -> None:
-    "Refuse to overwrite a run folder unless asked; on resume, refuse a different configuration."
-    if not out.exists() or not any(p.name != LOCK for p in out.iterdir()): return
-    if cfg.resume:
-        if (out / "config.json").is_file():
-            old = {**_config_dict(TrainConfig()), **json.loads((out / "config.json").read_text())}   # a field added since: its default
-            diff = {k: (old[k], v) for k, v in _config_dict(cfg).items() if k not in RESUME_MAY_CHANGE and old[k] != v}
-            if diff: raise ValueError(f"cannot resume {out}: its config differs in {diff} (old, new)")
-        return
-    if cfg.overwrite:
-        for p in out.iterdir():
-            if p.name != LOCK: shutil.rmtree(p) if p.is_dir() else p.unlink()
-        return
-    raise FileExistsError(f"run folder {out} is not empty: pass resume=True to continue it or overwrite=True to start over")
 
 def _config_dict(cfg: TrainConfig) -> dict:
     d = asdict(cfg); d["countries"] = list(cfg.countries); return d
@@ -411,7 +333,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict:
     "Train one run in `cfg.out_dir` and return its last evaluation record (on every process of a multi-process launch)."
     cfg = dataclasses.replace(cfg, data=str(cfg.data or default_data_source())).validate()   # config.json records the data used
     out = Path(cfg.out_dir)
-    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"out_dir {out} is a file, not a run folder: choose another out_dir")
+    refuse_foreign(out)                                # a file, or someone else's folder: refused before anything
     if cfg.resume and (out / "done.json").is_file(): return json.loads((out / "done.json").read_text())
     pairs = load_goqa_pairs(cfg.data or None, list(cfg.countries), seed=cfg.seed, all_pairs=cfg.all_pairs,
                             folds=cfg.folds, fold=cfg.fold)  # bad data fails here,
@@ -421,7 +343,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict:
         def claim():
             out.mkdir(parents=True, exist_ok=True)
             stack.enter_context(run_lock(out))         # a second run on this folder stops here
-            _check_run_dir(out, cfg)
+            check_run_dir(out, _config_dict(cfg), _config_dict(TrainConfig()), cfg.resume, cfg.overwrite, RESUME_MAY_CHANGE)
             atomic_write(out / "config.json", lambda p: p.write_text(json.dumps(_config_dict(cfg), indent=2)))
         on_main(accelerator, claim)
         return _train(cfg, out, pairs, accelerator, show_progress and accelerator.is_main_process)
@@ -433,7 +355,7 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
     model, tok = load_start(cfg)
     splits = {s: tokenised_split(pairs[s], tok, cfg) for s in ("train", "val", "test")}
     counts = torch.tensor(np.bincount(splits["train"]["group"].numpy(), minlength=len(cfg.countries)))
-    refs = _reference_logps(model, tok, splits, cfg, accelerator)
+    refs = _reference_logps(model, splits, cfg, accelerator)
 
     params = [p for p in model.parameters() if p.requires_grad]
     opt = _optimizer(cfg, params)
@@ -469,8 +391,8 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
     def eval_and_checkpoint(model):
         model.eval()
         plain = accelerator.unwrap_model(model)        # no DDP collectives inside: each process scores its share of a split
-        rec = {**evaluate(plain, tok, splits["val"], refs.get("val"), cfg, "vald", accelerator),
-               **evaluate(plain, tok, splits["test"], refs.get("test"), cfg, "eval", accelerator)}
+        rec = {**evaluate(plain, splits["val"], refs.get("val"), cfg, "vald", accelerator),
+               **evaluate(plain, splits["test"], refs.get("test"), cfg, "eval", accelerator)}
         model.train()
         rec.update({f"rewards_train/weights_{g}": float(a) for g, a in enumerate(st["log_alpha"].exp())})
         if st["evals"] == 0: rec.update(st["eta_auto"])                # how "auto" resolved: K, T, M and η
@@ -494,7 +416,7 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
         order = epoch_order(cfg, n_train, st["epoch"])
         while st["pos"] < n_train and not sched.stop and (not cfg.max_steps or st["step"] < cfg.max_steps):
             batch = order[st["pos"]:st["pos"] + per_step]
-            st["log_alpha"], rec = train_step(model, tok, splits["train"], refs.get("train"), batch, cfg, counts, st["log_alpha"],
+            st["log_alpha"], rec = train_step(model, splits["train"], refs.get("train"), batch, cfg, counts, st["log_alpha"],
                                               sched.eta, accelerator)
             same_on_all_processes(accelerator, st["log_alpha"], f"step {st['step'] + 1}: the group weights α")
             rec["grad_norm/train"] = float(accelerator.clip_grad_norm_(params, cfg.max_grad_norm))   # before clipping
@@ -525,7 +447,7 @@ def reference_key(model, splits: dict) -> str:
     for s in sorted(splits): h.update(s.encode()); h.update(json.dumps([(e["input_ids"], e["lengths"]) for e in splits[s]["packed"]]).encode())
     return h.hexdigest()
 
-def _reference_logps(model, tok, splits, cfg, accelerator: Accelerator | None = None) -> dict:
+def _reference_logps(model, splits, cfg, accelerator: Accelerator | None = None) -> dict:
     "Reference log-probs of every pair, computed once with the starting weights (LoRA adapter off, shared over processes) and cached by `reference_key`."
     if cfg.objective == "sft": return {}
     path = cache_dir() / "ref_logps" / f"{reference_key(model, splits)}.pt"
@@ -535,7 +457,7 @@ def _reference_logps(model, tok, splits, cfg, accelerator: Accelerator | None = 
     model.eval()
     ctx = model.disable_adapter() if hasattr(model, "disable_adapter") else torch.no_grad()
     with ctx:
-        refs = {s: split_logps(model, tok, sp, list(range(len(sp["group"]))), cfg.eval_batch_size, accelerator) for s, sp in splits.items()}
+        refs = {s: split_logps(model, sp, list(range(len(sp["group"]))), cfg.eval_batch_size, accelerator) for s, sp in splits.items()}
     model.train()
     if accelerator is None or accelerator.is_main_process: atomic_write(path, lambda p: torch.save(refs, p))
     return refs

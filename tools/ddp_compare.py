@@ -9,7 +9,8 @@ test losses. 06_study's test makes the same comparison with tolerances."""
 import json, math, os, subprocess, sys, tempfile
 from grpo_nb.testing import tiny_model, toy_csv
 from grpo_nb.study import stage_config
-from grpo_nb.trainer import train, read_log
+from grpo_nb.runs import read_log
+from grpo_nb.trainer import train
 
 tiny, toy31 = tiny_model(), toy_csv(31)
 common = dict(model=tiny, data=toy31, countries=["Japan", "Egypt", "Chad"], lr=1e-3, beta=0.1, eta=0.01, eval_every=16, max_epochs=1, wandb=False)
