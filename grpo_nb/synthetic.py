@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .losses import dpo_loss, ipo_loss, group_losses, update_log_weights, robust_loss, is_weights
+from .losses import dpo_loss, ipo_loss, group_losses, robust_loss, is_weights
+from .objectives import GroupRobust, Preference
 
 # %% auto #0
 __all__ = ['N_ACTIONS', 'THETA_TRUE', 'FEATURES', 'SCENARIOS', 'DPO_ITERS', 'IPO_ITERS', 'DPO_LR', 'SUMMARY', 'features',
@@ -159,28 +160,26 @@ def run_family(methods: list[Method], pb: Problem, iters: int | None = None, lr:
     log_every = log_every or max(1, iters // 100)
     eta = torch.tensor([m.eta if m.chi > 0 else 0.0 for m in methods], dtype=torch.float64)[:, None, None]
     chi = torch.tensor([m.chi for m in methods], dtype=torch.float64)[:, None]
-    mu = is_weights(pb.counts, "mean")
-    log_alpha = torch.stack([_start_weights(m, pb.counts, len(pb.seeds)) for m in methods]).log()   # the state: log α, float64
+    start = torch.stack([_start_weights(m, pb.counts, len(pb.seeds)) for m in methods])
+    robust = GroupRobust(Preference(loss, beta), pb.counts, eta, chi, log_alpha=start.log(), scale="mean")   # every method at once
     theta = pb.theta0.expand(len(methods), -1, -1).clone()
-    rows, threads = _curve_rows(methods, pb, 0, theta, log_alpha.exp()), torch.get_num_threads()
+    rows, threads = _curve_rows(methods, pb, 0, theta, robust.alpha), torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         for t in range(1, iters + 1):
             if loss == "dpo":
                 theta.requires_grad_(True)
-                L = group_losses(_losses(loss, beta, pb.train_s, theta), pb.train_g, pb.counts, "mean")
-                log_alpha = update_log_weights(log_alpha, L, eta)
-                theta = (theta - lr * torch.autograd.grad(robust_loss(L, log_alpha.exp(), mu, chi).sum(), theta)[0]).detach()
+                L = robust.group_losses(_losses(loss, beta, pb.train_s, theta), pb.train_g)
+                robust.update(L)
+                theta = (theta - lr * torch.autograd.grad(robust.weighted(L).sum(), theta)[0]).detach()
             else:
-                with torch.no_grad():
-                    L = group_losses(_losses(loss, beta, pb.train_s, theta), pb.train_g, pb.counts, "mean")
-                    log_alpha = update_log_weights(log_alpha, L, eta)
-                theta = ipo_closed_form(pb.train_s, sample_weights(pb.train_g, pb.counts, log_alpha.exp(), chi), beta)
-            if t % log_every == 0 or t == iters: rows += _curve_rows(methods, pb, t, theta, log_alpha.exp())
+                with torch.no_grad(): robust.update(robust.group_losses(_losses(loss, beta, pb.train_s, theta), pb.train_g))
+                theta = ipo_closed_form(pb.train_s, sample_weights(pb.train_g, pb.counts, robust.alpha, chi), beta)
+            if t % log_every == 0 or t == iters: rows += _curve_rows(methods, pb, t, theta, robust.alpha)
     finally: torch.set_num_threads(threads)
     curve = pd.DataFrame(rows)
     vl = curve.filter(like="val_loss_")
-    return theta, log_alpha.exp(), curve.assign(worst_val_loss=vl.max(axis=1), avg_val_loss=vl.mean(axis=1))
+    return theta, robust.alpha, curve.assign(worst_val_loss=vl.max(axis=1), avg_val_loss=vl.mean(axis=1))
 
 # %% ../nbs/04_synthetic.ipynb #2276db7a
 def reward_errors(pb: Problem, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

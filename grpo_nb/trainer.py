@@ -3,7 +3,7 @@
 # %% ../nbs/03_trainer.ipynb #bb9ae138
 from __future__ import annotations
 import contextlib, dataclasses, hashlib, json, logging, math, os, random, zlib
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, field
 from pathlib import Path
 from typing import Sequence
 
@@ -13,20 +13,21 @@ from accelerate import Accelerator
 from accelerate.utils import broadcast_object_list, gather_object
 from tqdm.auto import tqdm
 
-from .data import PAPER_COUNTRIES, load_goqa_pairs, default_data_source
+from .data import PAPER_COUNTRIES, load_goqa_pairs, default_data_source, group_counts
 from .model import DEFAULT_MODEL, QUANTIZE, load_policy, lora_config, model_path, cache_dir
 from .packed import pack, collate_packed, packed_logps
 from .runs import atomic_dir, atomic_write, check_run_dir, refuse_foreign, run_lock
-from .losses import (OBJECTIVES, margin, pair_loss, pair_metrics, robust_loss, group_losses, is_weights,
-                            uniform_log_weights, update_log_weights, auto_eta, start_loss, start_loss_bound)
+from .losses import OBJECTIVES, uniform_log_weights, auto_eta, start_loss, start_loss_bound
+from .objectives import GroupRobust, make_objective
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'PAPER', 'RESUME_MAY_CHANGE', 'TrainConfig', 'PlateauSchedule', 'tokenised_split', 'rank_share', 'pair_logps',
            'split_logps', 'group_means', 'metric_record', 'evaluate', 'load_final', 'load_start', 'rank_micro_batches',
-           'train_step', 'make_accelerator', 'on_main', 'same_on_all_processes', 'epoch_order', 'resolve_eta', 'train',
-           'reference_key']
+           'train_step', 'make_accelerator', 'on_main', 'same_on_all_processes', 'epoch_order', 'resolve_eta',
+           'LoopState', 'Callback', 'Learner', 'Evaluate', 'Checkpoint', 'restore', 'JsonLog', 'Wandb', 'ProgressBar',
+           'AlphaCheck', 'train', 'reference_key']
 
 # %% ../nbs/03_trainer.ipynb #90391959
 @dataclass
@@ -130,10 +131,10 @@ class PlateauSchedule:
         return True
 
 # %% ../nbs/03_trainer.ipynb #c3d38277
-def tokenised_split(ds, tok, cfg: TrainConfig) -> dict:
-    "A split as packed [prompt, chosen, rejected] token sequences and group ids."
+def tokenised_split(ds, tok, cfg: TrainConfig, one_per_record: bool = False) -> dict:
+    "A split as packed [prompt, chosen, rejected] token sequences and group ids (each record once if `one_per_record`)."
     kw = dict(max_length=cfg.max_length, max_prompt_length=cfg.max_prompt_length)
-    if cfg.objective == "sft":   # one example per (group, question): the top option's letter
+    if one_per_record:           # SFT: one example per (group, question), the top option's letter
         seen, keep = set(), []
         for i, (g, q) in enumerate(zip(ds["group"], ds["question_id"])):
             if (g, q) not in seen: seen.add((g, q)); keep.append(i)
@@ -182,17 +183,13 @@ def metric_record(per_pair: dict[str, torch.Tensor], groups: torch.Tensor, k: in
             rec[f"worst_case_{key}"], rec[f"average_{key}"] = float(worst), float(present.mean())
     return rec
 
-def evaluate(model, split: dict, ref: tuple | None, cfg: TrainConfig, tag: str, accelerator: Accelerator | None = None) -> dict[str, float]:
+def evaluate(model, split: dict, ref: tuple | None, objective, cfg: TrainConfig, tag: str,
+             accelerator: Accelerator | None = None) -> dict[str, float]:
     "Per-group loss and pair metrics of `model` (unwrapped) on a whole split, shared over the processes of `accelerator`."
     idx = list(range(len(split["group"])))
     pol_w, pol_l = split_logps(model, split, idx, cfg.eval_batch_size, accelerator)
-    k = len(cfg.countries)
-    if cfg.objective == "sft":
-        per = {"loss": -pol_w, "logps_pol/accuracies": (pol_w > pol_l).float(), "logps_pol/chosen": pol_w, "logps_pol/rejected": pol_l}
-    else:
-        h = margin(pol_w, pol_l, *ref)
-        per = {"loss": pair_loss(cfg.objective, h, cfg.beta, cfg.label_smoothing), **pair_metrics(pol_w, pol_l, *ref, cfg.beta)}
-    return metric_record(per, split["group"], k, tag)
+    per = {"loss": objective.losses(pol_w, pol_l, ref), **objective.metrics(pol_w, pol_l, ref)}
+    return metric_record(per, split["group"], len(cfg.countries), tag)
 
 # %% ../nbs/03_trainer.ipynb #077a2928
 def _rng_state() -> dict:
@@ -231,51 +228,49 @@ def _init_base(init: str) -> str:
     return str(final)
 
 # %% ../nbs/03_trainer.ipynb #792308e5
-def _micro_losses(model, split, ref, b, cfg):
+def _micro_losses(model, split, ref, b, objective):
     "Per-pair training losses (with graph) of micro-batch `b` and its per-pair metrics."
     lp = pair_logps(model, split, b)
-    if cfg.objective == "sft": return -lp[:, 0], {}
     pol_w, pol_l = lp[:, 0], lp[:, 1]
-    ref_w, ref_l = ref[0][b].to(lp.device), ref[1][b].to(lp.device)
-    return pair_loss(cfg.objective, margin(pol_w, pol_l, ref_w, ref_l), cfg.beta, cfg.label_smoothing), \
-           pair_metrics(pol_w.detach(), pol_l.detach(), ref_w, ref_l, cfg.beta)
+    ref_b = (ref[0][b].to(lp.device), ref[1][b].to(lp.device)) if objective.needs_reference else None
+    metrics = objective.metrics(pol_w.detach(), pol_l.detach(), ref_b) if objective.train_metrics else {}
+    return objective.losses(pol_w, pol_l, ref_b), metrics
 
 def rank_micro_batches(batch: Sequence[int], batch_size: int, world: int = 1, rank: int = 0) -> list[list[int]]:
     "This process's micro-batches of a global batch: its share in pieces of `batch_size`, as many on every process (some maybe empty)."
     mine, n = rank_share(batch, world, rank), max(1, math.ceil(math.ceil(len(batch) / world) / batch_size))
     return [mine[i * batch_size:(i + 1) * batch_size] for i in range(n)]
 
-def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, counts: torch.Tensor,
-               log_alpha: torch.Tensor, eta: float, accelerator: Accelerator) -> tuple[torch.Tensor, dict]:
-    "One optimiser step's forward/backward on the global `batch` (this process's share); returns the new log α and the step's metrics."
-    world, groups = accelerator.num_processes, split["group"]
+def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, objective, accelerator: Accelerator) -> dict:
+    "One optimiser step's forward/backward on the global `batch` (this process's share); updates a group-robust objective's α; the step's metrics."
+    world, groups, n_groups = accelerator.num_processes, split["group"], len(cfg.countries)
     micro = rank_micro_batches(batch, cfg.batch_size, world, accelerator.process_index)
-    robust, chi = cfg.objective.startswith(("gr-", "is-")), (0.0 if cfg.objective.startswith("is-") else cfg.chi)
+    robust = isinstance(objective, GroupRobust)
     def run(b):      # an empty micro-batch still runs (on one pair, weight 0) so every process makes the same DDP calls
-        losses, m = _micro_losses(model, split, ref, b or batch[:1], cfg)
+        losses, m = _micro_losses(model, split, ref, b or batch[:1], objective)
         return (losses, m) if b else (losses * 0, None)
-    def group_L(losses, b): return group_losses(losses, groups[b or batch[:1]].to(losses.device), counts.to(losses.device))
+    def group_L(losses, b): return objective.group_losses(losses, groups[b or batch[:1]])
     first = None
     if robust:       # α from the global batch: each process's group losses, summed over processes
         if len(micro) == 1: first = run(micro[0]); L = group_L(first[0], micro[0]).detach()
         else:
             with torch.no_grad(): L = sum(group_L(run(b)[0], b) for b in micro)
         L = accelerator.reduce(L.double(), "sum").cpu()
-        log_alpha = update_log_weights(log_alpha, L, eta) if chi > 0 else log_alpha
+        objective.update(L)
     total, metrics = 0.0, []
     for i, b in enumerate(micro):
         losses, m = first if (first and i == 0) else run(b)
-        loss = robust_loss(group_L(losses, b), log_alpha.exp(), is_weights(counts), chi) if robust else losses.sum() / len(batch)
+        loss = objective.loss(losses, groups[b or batch[:1]]) if robust else losses.sum() / len(batch)
         with accelerator.no_sync(model) if i < len(micro) - 1 else contextlib.nullcontext():
             accelerator.backward(loss * world)        # DDP averages gradients over processes; the step needs their sum
         total += float(loss.detach())
         if m is not None: metrics.append({"idx": torch.tensor(b), "loss": losses.detach().cpu(), **{k: v.cpu() for k, v in m.items()}})
     if world > 1: metrics, total = gather_object(metrics), float(accelerator.reduce(torch.tensor(total, device=accelerator.device), "sum"))
     per = {k: torch.cat([m[k] for m in metrics]) for k in metrics[0]}
-    rec = metric_record({k: v for k, v in per.items() if k != "idx"}, groups[per["idx"]], len(counts), "train")
+    rec = metric_record({k: v for k, v in per.items() if k != "idx"}, groups[per["idx"]], n_groups, "train")
     rec["loss/train"] = total
-    if robust: rec.update({f"group_loss/train_{g}": float(L[g]) for g in range(len(counts))})
-    return log_alpha.detach().cpu(), rec
+    if robust: rec.update({f"group_loss/train_{g}": float(L[g]) for g in range(n_groups)})
+    return rec
 
 # %% ../nbs/03_trainer.ipynb #e83e6b55
 def _optimizer(cfg: TrainConfig, params):
@@ -317,10 +312,10 @@ def epoch_order(cfg: TrainConfig, n_train: int, epoch: int) -> list[int]:
     "The seeded order of the training pairs in `epoch`; a step takes the next `batch_size × grad_accum` of them."
     return torch.randperm(n_train, generator=torch.Generator().manual_seed(cfg.seed * 1000 + epoch)).tolist()
 
-def resolve_eta(cfg: TrainConfig, groups: torch.Tensor, counts: torch.Tensor, total_steps: int) -> tuple[float, dict]:
+def resolve_eta(cfg: TrainConfig, objective, groups: torch.Tensor, counts: torch.Tensor, total_steps: int) -> tuple[float, dict]:
     "η for the run and how it was found: a number as given; 'auto': √(2 ln K / T) / M (see `losses.auto_eta`)."
     if cfg.eta != "auto": return float(cfg.eta), {}
-    if not cfg.objective.startswith("gr-"): return 0.0, {}     # no weights to move
+    if not getattr(objective, "learns_weights", False): return 0.0, {}     # no weights to move
     per_step, order = cfg.batch_size * cfg.grad_accum, epoch_order(cfg, len(groups), 0)
     first_epoch = [order[i:i + per_step] for i in range(0, len(order), per_step)]
     # At the start the policy is the reference, so h = 0 and every pair's loss is start_loss exactly.
@@ -329,6 +324,185 @@ def resolve_eta(cfg: TrainConfig, groups: torch.Tensor, counts: torch.Tensor, to
     log.info("eta=auto: K %d, T %d updates, M %.4g -> eta %.3g", len(counts), total_steps, bound, eta)
     return eta, {"eta_auto/K": len(counts), "eta_auto/T": total_steps, "eta_auto/M": bound, "eta_auto/eta": eta}
 
+# %% ../nbs/03_trainer.ipynb #ebcc1fb7
+@dataclass
+class LoopState:
+    "Where a run is, saved in every checkpoint: step, epoch, position in the epoch, pairs, evaluations, log lines, log α."
+    step: int = 0
+    epoch: int = 0
+    pos: int = 0
+    pairs: int = 0
+    evals: int = 0
+    log_lines: int = 0
+    log_alpha: torch.Tensor | None = None
+    eta_auto: dict = field(default_factory=dict)
+
+    def state_dict(self) -> dict: return dict(vars(self))
+
+    @classmethod
+    def from_state(cls, state: dict) -> "LoopState":
+        "The loop state of a checkpoint, also one written before the weights moved to log space."
+        state = dict(state)
+        if "log_alpha" not in state: state["log_alpha"] = state.pop("alpha").double().log()
+        return cls(**state)
+
+class Callback:
+    "Called by the `Learner` at the events it defines methods for (each gets the learner); lower `order` first."
+    order = 0
+
+# %% ../nbs/03_trainer.ipynb #74d0e8cc
+class Learner:
+    "A run's loop: fit → epochs → steps; evaluation, the schedule, logs, checkpoints and the progress bar are callbacks."
+    def __init__(self, cfg: TrainConfig, model, params: list, opt, objective, sched: PlateauSchedule, state: LoopState,
+                 splits: dict, refs: dict, accelerator: Accelerator, callbacks: Sequence[Callback]):
+        self.cfg, self.model, self.params, self.opt, self.objective = cfg, model, params, opt, objective
+        self.sched, self.state, self.splits, self.refs, self.accelerator = sched, state, splits, refs, accelerator
+        self.callbacks = sorted(callbacks, key=lambda cb: cb.order)
+        self.batch, self.rec, self.logged, self.last = [], {}, {}, None
+
+    def emit(self, event: str) -> None:
+        for cb in self.callbacks:
+            if hasattr(cb, event): getattr(cb, event)(self)
+
+    def log(self, rec: dict) -> None:
+        "One line of the run log: the loop's position, LR and η, then `rec`; the logging callbacks write it."
+        s = self.state
+        self.logged = {"step": s.step, "pairs": s.pairs, "epoch": s.epoch, "lr": self.sched.lr, "eta": self.sched.eta, **rec}
+        s.log_lines += 1
+        self.emit("on_log")
+
+    def weights(self) -> dict[str, float]:
+        return {f"rewards_train/weights_{g}": float(a) for g, a in enumerate(self.state.log_alpha.exp())}
+
+    def more(self) -> bool:
+        "Whether another step is allowed: the schedule has not stopped the run and `max_steps` is not reached."
+        return not self.sched.stop and (not self.cfg.max_steps or self.state.step < self.cfg.max_steps)
+
+    def fit(self) -> dict:
+        "Train to the end of the budget; the last evaluation record."
+        s, n_train = self.state, len(self.splits["train"]["group"])
+        self.model.train()
+        self.emit("before_fit")
+        while self.more() and s.epoch < self.cfg.max_epochs:
+            order = epoch_order(self.cfg, n_train, s.epoch)
+            while self.more() and s.pos < n_train:
+                self.batch = order[s.pos:s.pos + self.cfg.batch_size * self.cfg.grad_accum]
+                self.step()
+                self.log(self.rec)
+                self.emit("after_step")
+            if s.pos >= n_train:
+                s.epoch += 1
+                s.pos = 0
+        self.emit("after_fit")
+        return self.last
+
+    def step(self) -> None:
+        "One optimiser step on `self.batch`; its record in `self.rec`."
+        robust = isinstance(self.objective, GroupRobust)
+        if robust: self.objective.eta = self.sched.eta                   # the schedule halves η with each LR drop
+        rec = train_step(self.model, self.splits["train"], self.refs.get("train"), self.batch, self.cfg, self.objective,
+                         self.accelerator)
+        if robust: self.state.log_alpha = self.objective.log_alpha.detach().cpu()
+        self.emit("after_update")
+        rec["grad_norm/train"] = float(self.accelerator.clip_grad_norm_(self.params, self.cfg.max_grad_norm))   # before clipping
+        self.opt.step()
+        self.opt.zero_grad(set_to_none=True)
+        self.state.step += 1
+        self.state.pos += len(self.batch)
+        self.state.pairs += len(self.batch)
+        self.rec = {**rec, **self.weights()}
+
+# %% ../nbs/03_trainer.ipynb #a6b2469c
+class Evaluate(Callback):
+    "Evaluation at the start, every `eval_every` training pairs and at the end; the plateau schedule steps on it."
+    order = 10
+
+    def before_fit(self, run): run.last = self.evaluate(run) if run.state.step == 0 and run.state.evals == 0 else None
+
+    def after_step(self, run):
+        pairs, every = run.state.pairs, run.cfg.eval_every
+        run.last = self.evaluate(run) if pairs // every > (pairs - len(run.batch)) // every else None
+
+    def after_fit(self, run):
+        if run.last is None: run.last = self.evaluate(run)
+
+    def evaluate(self, run) -> dict:
+        run.model.eval()
+        plain, acc = run.accelerator.unwrap_model(run.model), run.accelerator   # no DDP collectives: each process scores a share
+        rec = {**evaluate(plain, run.splits["val"], run.refs.get("val"), run.objective, run.cfg, "vald", acc),
+               **evaluate(plain, run.splits["test"], run.refs.get("test"), run.objective, run.cfg, "eval", acc)}
+        run.model.train()
+        rec.update(run.weights())
+        if run.state.evals == 0: rec.update(run.state.eta_auto)             # how "auto" resolved: K, T, M and η
+        monitored = rec[run.objective.monitored]
+        if run.sched.step(monitored):
+            for group in run.opt.param_groups: group["lr"] = run.sched.lr
+            log.info("step %d: LR -> %.3g, eta -> %.3g", run.state.step, run.sched.lr, run.sched.eta)
+        run.state.evals += 1
+        run.log({**rec, "monitored/vald": monitored})
+        run.emit("after_eval")
+        return rec
+
+class Checkpoint(Callback):
+    "After each evaluation: parameters, optimiser, schedule, loop state and random state, written atomically by the main process."
+    order = 20
+
+    def __init__(self, path: Path, main: bool): self.path, self.main = path, main
+
+    def after_eval(self, run):
+        if not self.main: return                                          # only the main process writes, so only it gathers
+        state = {"params": [p.detach().cpu().clone() for p in run.params], "optimizer": run.opt.state_dict(),
+                 "schedule": asdict(run.sched), "state": run.state.state_dict(), "rng": _rng_state()}
+        atomic_write(self.path, lambda p: torch.save(state, p))
+
+def restore(path: Path, params: Sequence[torch.Tensor], opt) -> tuple[PlateauSchedule, LoopState]:
+    "Load a checkpoint into `params` and `opt` and the random state; its schedule and loop state."
+    try: c = torch.load(path, weights_only=False)
+    except Exception as e:
+        raise RuntimeError(f"checkpoint {path} is unreadable ({type(e).__name__}: {e}); delete it to restart the run") from e
+    for p, v in zip(params, c["params"]): p.data.copy_(v)
+    opt.load_state_dict(c["optimizer"])
+    _set_rng_state(c["rng"])
+    return PlateauSchedule(**c["schedule"]), LoopState.from_state(c["state"])
+
+# %% ../nbs/03_trainer.ipynb #bd4ad2f9
+class JsonLog(Callback):
+    "Appends each record to `log.jsonl` (main process); a resumed run first cuts the log back to its checkpoint's lines."
+    def __init__(self, out: Path, main: bool, resumed: bool): self.path, self.main, self.resumed = out / "log.jsonl", main, resumed
+
+    def before_fit(self, run):
+        if not (self.main and self.resumed): return
+        lines = self.path.read_text().splitlines()[:run.state.log_lines]
+        atomic_write(self.path, lambda p: p.write_text("".join(line + "\n" for line in lines)))
+
+    def on_log(self, run):
+        if not self.main: return
+        with open(self.path, "a") as f: f.write(json.dumps(run.logged) + "\n")
+
+class Wandb(Callback):
+    "Mirrors the run log to wandb (offline unless WANDB_MODE says otherwise), in the run folder."
+    def __init__(self, cfg: TrainConfig, out: Path): self.cfg, self.out, self.run = cfg, out, None
+    def before_fit(self, run): self.run = _wandb_run(self.cfg, self.out)
+    def on_log(self, run): self.run.log(run.logged, step=run.state.step)
+    def after_done(self, run): self.run.finish()
+
+class ProgressBar(Callback):
+    "A tqdm bar over the run's steps with the last loss and worst-group loss."
+    def __init__(self, total: int, show: bool, desc: str): self.total, self.show, self.desc = total, show, desc
+    def before_fit(self, run): self.bar = tqdm(total=self.total, initial=run.state.step, disable=not self.show, desc=self.desc)
+
+    def after_step(self, run):
+        self.bar.update(1)
+        self.bar.set_postfix(loss=f"{run.rec['loss/train']:.4g}", worst=f"{run.rec.get('worst_case_loss/train', float('nan')):.4g}")
+
+    def after_fit(self, run): self.bar.close()
+
+class AlphaCheck(Callback):
+    "Stops the run if the group weights are not bitwise the same on every process (they come from one all-reduce)."
+    def after_update(self, run):
+        same_on_all_processes(run.accelerator, run.state.log_alpha, f"step {run.state.step + 1}: the group weights α")
+
+# %% ../nbs/03_trainer.ipynb #0554fd02
 def train(cfg: TrainConfig, show_progress: bool = True) -> dict:
     "Train one run in `cfg.out_dir` and return its last evaluation record (on every process of a multi-process launch)."
     cfg = dataclasses.replace(cfg, data=str(cfg.data or default_data_source())).validate()   # config.json records the data used
@@ -336,8 +510,8 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict:
     refuse_foreign(out)                                # a file, or someone else's folder: refused before anything
     if cfg.resume and (out / "done.json").is_file(): return json.loads((out / "done.json").read_text())
     pairs = load_goqa_pairs(cfg.data or None, list(cfg.countries), seed=cfg.seed, all_pairs=cfg.all_pairs,
-                            folds=cfg.folds, fold=cfg.fold)  # bad data fails here,
-    model_path(cfg.model if not cfg.init else _init_base(cfg.init))                                   # a bad model here: nothing written yet
+                            folds=cfg.folds, fold=cfg.fold)                # bad data fails here,
+    model_path(cfg.model if not cfg.init else _init_base(cfg.init))       # a bad model here: nothing written yet
     accelerator = make_accelerator()
     with contextlib.ExitStack() as stack:              # the main process locks and checks the folder; the others follow
         def claim():
@@ -349,96 +523,45 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict:
         return _train(cfg, out, pairs, accelerator, show_progress and accelerator.is_main_process)
 
 def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_progress: bool) -> dict:
-    "The training loop proper, in a locked run folder; every process runs it, the main one writes."
+    "Set a run up in its locked folder and fit it; every process runs this, the main one writes."
     main = accelerator.is_main_process
-    torch.manual_seed(cfg.seed); np.random.seed(cfg.seed); random.seed(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    random.seed(cfg.seed)
     model, tok = load_start(cfg)
-    splits = {s: tokenised_split(pairs[s], tok, cfg) for s in ("train", "val", "test")}
-    counts = torch.tensor(np.bincount(splits["train"]["group"].numpy(), minlength=len(cfg.countries)))
-    refs = _reference_logps(model, splits, cfg, accelerator)
-
+    counts = torch.tensor(group_counts(pairs["train"]))                  # N_g of the training pairs
+    objective = make_objective(cfg.objective, cfg.beta, cfg.label_smoothing, counts, chi=cfg.chi)
+    robust = isinstance(objective, GroupRobust)
+    splits = {s: tokenised_split(pairs[s], tok, cfg, objective.one_per_record) for s in ("train", "val", "test")}
+    refs = _reference_logps(model, splits, objective, cfg, accelerator)
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = _optimizer(cfg, params)
-    model, opt = accelerator.prepare(model, opt)
+    model, opt = accelerator.prepare(model, _optimizer(cfg, params))
     n_train, per_step = len(splits["train"]["group"]), cfg.batch_size * cfg.grad_accum
     total = min(cfg.max_steps or 10**9, math.ceil(n_train / per_step) * cfg.max_epochs)
-    eta, eta_auto = resolve_eta(cfg, splits["train"]["group"], counts, total)
+    eta, eta_auto = resolve_eta(cfg, objective, splits["train"]["group"], counts, total)
     sched = PlateauSchedule(cfg.lr, eta, cfg.patience, cfg.lr_factor, cfg.min_lr)
     # The group-robust state is log α in float64: a group far behind stays finite and can come back.
-    start_alpha = is_weights(counts).double().log() if cfg.objective.startswith("is-") else uniform_log_weights(len(counts))
-    st = {"step": 0, "epoch": 0, "pos": 0, "pairs": 0, "evals": 0, "log_lines": 0, "log_alpha": start_alpha, "eta_auto": eta_auto}
-    ckpt = out / "checkpoint.pt"
-    if cfg.resume and ckpt.exists():
-        try: c = torch.load(ckpt, weights_only=False)
-        except Exception as e: raise RuntimeError(f"checkpoint {ckpt} is unreadable ({type(e).__name__}: {e}); delete it to restart the run") from e
-        for p, v in zip(params, c["params"]): p.data.copy_(v)
-        opt.load_state_dict(c["optimizer"]); sched = PlateauSchedule(**c["schedule"]); st = c["state"]; _set_rng_state(c["rng"])
-        if "log_alpha" not in st: st["log_alpha"] = st.pop("alpha").double().log()   # a checkpoint from before log-space weights
-        st.setdefault("eta_auto", {})                                                  # η as resolved when the run started
-        if main:
-            lines = (out / "log.jsonl").read_text().splitlines()[:st["log_lines"]]
-            atomic_write(out / "log.jsonl", lambda p: p.write_text("".join(l + "\n" for l in lines)))
-        log.info("resumed %s at step %d", out, st["step"])
-    run = _wandb_run(cfg, out) if main else None
-
-    def write_log(rec: dict):
-        rec = {"step": st["step"], "pairs": st["pairs"], "epoch": st["epoch"], "lr": sched.lr, "eta": sched.eta, **rec}
-        st["log_lines"] += 1
-        if not main: return
-        with open(out / "log.jsonl", "a") as f: f.write(json.dumps(rec) + "\n")
-        if run: run.log(rec, step=st["step"])
-
-    def eval_and_checkpoint(model):
-        model.eval()
-        plain = accelerator.unwrap_model(model)        # no DDP collectives inside: each process scores its share of a split
-        rec = {**evaluate(plain, splits["val"], refs.get("val"), cfg, "vald", accelerator),
-               **evaluate(plain, splits["test"], refs.get("test"), cfg, "eval", accelerator)}
-        model.train()
-        rec.update({f"rewards_train/weights_{g}": float(a) for g, a in enumerate(st["log_alpha"].exp())})
-        if st["evals"] == 0: rec.update(st["eta_auto"])                # how "auto" resolved: K, T, M and η
-        monitored = rec["worst_case_loss/vald" if cfg.objective.startswith("gr-") else "average_loss/vald"]
-        dropped = sched.step(monitored)
-        if dropped:
-            for group in opt.param_groups: group["lr"] = sched.lr
-            log.info("step %d: LR -> %.3g, eta -> %.3g", st["step"], sched.lr, sched.eta)
-        st["evals"] += 1
-        write_log({**rec, "monitored/vald": monitored})
-        if main:                                       # only the main process writes, so only it gathers the state
-            state = {"params": [p.detach().cpu().clone() for p in params], "optimizer": opt.state_dict(),
-                     "schedule": asdict(sched), "state": dict(st), "rng": _rng_state()}
-            atomic_write(ckpt, lambda p: torch.save(state, p))
-        return rec
-
-    model.train()
-    last = eval_and_checkpoint(model) if st["step"] == 0 and st["evals"] == 0 else None
-    bar = tqdm(total=total, initial=st["step"], disable=not show_progress, desc=cfg.objective)
-    while not sched.stop and st["epoch"] < cfg.max_epochs and (not cfg.max_steps or st["step"] < cfg.max_steps):
-        order = epoch_order(cfg, n_train, st["epoch"])
-        while st["pos"] < n_train and not sched.stop and (not cfg.max_steps or st["step"] < cfg.max_steps):
-            batch = order[st["pos"]:st["pos"] + per_step]
-            st["log_alpha"], rec = train_step(model, splits["train"], refs.get("train"), batch, cfg, counts, st["log_alpha"],
-                                              sched.eta, accelerator)
-            same_on_all_processes(accelerator, st["log_alpha"], f"step {st['step'] + 1}: the group weights α")
-            rec["grad_norm/train"] = float(accelerator.clip_grad_norm_(params, cfg.max_grad_norm))   # before clipping
-            opt.step(); opt.zero_grad(set_to_none=True)
-            before = st["pairs"] // cfg.eval_every
-            st["step"] += 1; st["pos"] += len(batch); st["pairs"] += len(batch)
-            write_log({**rec, **{f"rewards_train/weights_{g}": float(a) for g, a in enumerate(st["log_alpha"].exp())}})
-            bar.update(1); bar.set_postfix(loss=f"{rec['loss/train']:.4g}", worst=f"{rec.get('worst_case_loss/train', float('nan')):.4g}")
-            last = eval_and_checkpoint(model) if st["pairs"] // cfg.eval_every > before else None
-        if st["pos"] >= n_train: st["epoch"] += 1; st["pos"] = 0
-    bar.close()
-    if last is None: last = eval_and_checkpoint(model)
+    state = LoopState(log_alpha=objective.log_alpha if robust else uniform_log_weights(len(counts)), eta_auto=eta_auto)
+    resumed = cfg.resume and (out / "checkpoint.pt").exists()
+    if resumed:
+        sched, state = restore(out / "checkpoint.pt", params, opt)
+        if robust: objective.log_alpha = state.log_alpha
+        log.info("resumed %s at step %d", out, state.step)
+    callbacks = [JsonLog(out, main, resumed), AlphaCheck(), ProgressBar(total, show_progress, cfg.objective), Evaluate(),
+                 Checkpoint(out / "checkpoint.pt", main)] + ([Wandb(cfg, out)] if main and cfg.wandb else [])
+    learner = Learner(cfg, model, params, opt, objective, sched, state, splits, refs, accelerator, callbacks)
+    last = learner.fit()
     unwrapped = accelerator.unwrap_model(model)
-    done = {"step": st["step"], "pairs": st["pairs"], "epochs": st["epoch"], "lr": sched.lr, "eta": sched.eta,
-            "processes": accelerator.num_processes, **st["eta_auto"], **last}
+    done = {"step": state.step, "pairs": state.pairs, "epochs": state.epoch, "lr": sched.lr, "eta": sched.eta,
+            "processes": accelerator.num_processes, **state.eta_auto, **last}
     def finish():
         atomic_dir(out / "final", lambda d: (unwrapped.save_pretrained(d), tok.save_pretrained(d)))
         atomic_write(out / "done.json", lambda p: p.write_text(json.dumps(done, indent=2)))
-        if run: run.finish()
+        learner.emit("after_done")
     on_main(accelerator, finish)
     return done
 
+# %% ../nbs/03_trainer.ipynb #f40e1461
 def reference_key(model, splits: dict) -> str:
     "Names a reference pass: the starting weights (LoRA adapters excluded), every pair's token ids, and the dtype; any change, another key."
     h = hashlib.blake2b(digest_size=20)
@@ -447,9 +570,9 @@ def reference_key(model, splits: dict) -> str:
     for s in sorted(splits): h.update(s.encode()); h.update(json.dumps([(e["input_ids"], e["lengths"]) for e in splits[s]["packed"]]).encode())
     return h.hexdigest()
 
-def _reference_logps(model, splits, cfg, accelerator: Accelerator | None = None) -> dict:
+def _reference_logps(model, splits, objective, cfg, accelerator: Accelerator | None = None) -> dict:
     "Reference log-probs of every pair, computed once with the starting weights (LoRA adapter off, shared over processes) and cached by `reference_key`."
-    if cfg.objective == "sft": return {}
+    if not objective.needs_reference: return {}
     path = cache_dir() / "ref_logps" / f"{reference_key(model, splits)}.pt"
     if path.exists():
         try: return torch.load(path)
