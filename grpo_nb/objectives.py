@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import torch
 
-from .losses import (OBJECTIVES, base_loss, group_losses, is_weights, margin, pair_loss, pair_metrics,
-                            robust_loss, uniform_log_weights, update_log_weights)
+from .losses import (group_losses, is_weights, margin, pair_loss, pair_metrics, robust_loss,
+                            uniform_log_weights, update_log_weights)
 
 # %% auto #0
-__all__ = ['SFT', 'Preference', 'GroupRobust', 'make_objective']
+__all__ = ['REGISTRY', 'SFT', 'Preference', 'GroupRobust', 'register_objective', 'make_objective']
 
 # %% ../nbs/02c_objectives.ipynb #62df80af
 class SFT:
@@ -46,10 +46,11 @@ class GroupRobust:
     "Group weights over a base objective: log α in float64, its update from group losses, and the loss to minimise."
     def __init__(self, base, counts: torch.Tensor, eta=0.0, chi=1.0, log_alpha: torch.Tensor | None = None,
                  scale: str = "count", name: str | None = None):
+        self.name = name or f"gr-{base.name}"
+        if counts is None: raise ValueError(f"{self.name} needs the group counts of the training split")
         self.base, self.counts, self.eta, self.chi, self.scale = base, counts, eta, chi, scale
         self.mu = is_weights(counts, scale)
         self.log_alpha = uniform_log_weights(counts.shape[-1]) if log_alpha is None else log_alpha
-        self.name = name or f"gr-{base.name}"
         self.learns_weights = self.name.startswith("gr-")             # importance sampling keeps μ
         self.monitored = "worst_case_loss/vald" if self.learns_weights else "average_loss/vald"
         self.needs_reference, self.one_per_record, self.train_metrics = base.needs_reference, False, base.train_metrics
@@ -83,13 +84,29 @@ class GroupRobust:
     def load_state_dict(self, state: dict) -> None: self.log_alpha, self.eta = state["log_alpha"], state["eta"]
 
 # %% ../nbs/02c_objectives.ipynb #8431cfaa
+REGISTRY: dict = {}
+"Every objective the trainer knows: name → factory(beta, label_smoothing, counts, eta, chi); `register_objective` adds one."
+
+def register_objective(name: str, factory) -> None:
+    "Make `name` a training objective: `factory(beta=, label_smoothing=, counts=, eta=, chi=)` returns its object."
+    REGISTRY[name] = factory
+
+def _group_robust(kind: str, importance_sampling: bool):
+    def factory(beta, label_smoothing, counts, eta, chi):
+        base = Preference(kind, beta, label_smoothing)
+        if not importance_sampling: return GroupRobust(base, counts, eta, chi)
+        start = None if counts is None else is_weights(counts).double().log()    # fixed weights μ ∝ 1/N_g
+        return GroupRobust(base, counts, 0.0, 0.0, log_alpha=start, name=f"is-{kind}")
+    return factory
+
+register_objective("sft", lambda **_: SFT())
+for _kind in ("dpo", "ipo"):
+    register_objective(_kind, lambda beta, label_smoothing, kind=_kind, **_: Preference(kind, beta, label_smoothing))
+    register_objective(f"gr-{_kind}", _group_robust(_kind, importance_sampling=False))
+    register_objective(f"is-{_kind}", _group_robust(_kind, importance_sampling=True))
+
 def make_objective(name: str, beta: float = 0.1, label_smoothing: float = 0.0, counts: torch.Tensor | None = None,
                    eta: float = 0.0, chi: float = 1.0):
-    "The objective called `name` (one of `OBJECTIVES`); the group-robust ones need the training split's group `counts`."
-    if name not in OBJECTIVES: raise ValueError(f"unknown objective {name!r}; choose one of {OBJECTIVES}")
-    if name == "sft": return SFT()
-    base = Preference(base_loss(name), beta, label_smoothing)
-    if "-" not in name: return base
-    if counts is None: raise ValueError(f"{name} needs the group counts of the training split")
-    if name.startswith("gr-"): return GroupRobust(base, counts, eta, chi, name=name)
-    return GroupRobust(base, counts, 0.0, 0.0, log_alpha=is_weights(counts).double().log(), name=name)
+    "The objective called `name` (a key of `REGISTRY`); the group-robust ones need the training split's group `counts`."
+    if name not in REGISTRY: raise ValueError(f"unknown objective {name!r}; choose one of {tuple(REGISTRY)}")
+    return REGISTRY[name](beta=beta, label_smoothing=label_smoothing, counts=counts, eta=eta, chi=chi)

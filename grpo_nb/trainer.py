@@ -2,38 +2,34 @@
 
 # %% ../nbs/03_trainer.ipynb #bb9ae138
 from __future__ import annotations
-import contextlib, dataclasses, hashlib, json, logging, math, os, random, zlib
-from dataclasses import dataclass, asdict, field
+import contextlib, dataclasses, json, logging, math, os, random
+from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
 from accelerate import Accelerator
-from accelerate.utils import broadcast_object_list, gather_object
-from tqdm.auto import tqdm
 
 from .data import PAPER_COUNTRIES, load_goqa_pairs, default_data_source, group_counts
-from .model import DEFAULT_MODEL, QUANTIZE, load_policy, lora_config, model_path, cache_dir
-from .packed import pack, collate_packed, packed_logps
+from .losses import uniform_log_weights, auto_eta, start_loss_bound
+from .loop import (AlphaCheck, Checkpoint, Evaluate, JsonLog, Learner, LoopState, PlateauSchedule, ProgressBar,
+                          Wandb, epoch_order, restore)
+from .model import DEFAULT_MODEL, QUANTIZE, load_policy, lora_config, model_path
+from .objectives import REGISTRY, GroupRobust, make_objective
 from .runs import atomic_dir, atomic_write, check_run_dir, refuse_foreign, run_lock
-from .losses import OBJECTIVES, uniform_log_weights, auto_eta, start_loss, start_loss_bound
-from .objectives import GroupRobust, make_objective
+from .step import make_accelerator, on_main, reference_logps, tokenised_split
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'PAPER', 'RESUME_MAY_CHANGE', 'TrainConfig', 'PlateauSchedule', 'tokenised_split', 'rank_share', 'pair_logps',
-           'split_logps', 'group_means', 'metric_record', 'evaluate', 'load_final', 'load_start', 'rank_micro_batches',
-           'train_step', 'make_accelerator', 'on_main', 'same_on_all_processes', 'epoch_order', 'resolve_eta',
-           'LoopState', 'Callback', 'Learner', 'Evaluate', 'Checkpoint', 'restore', 'JsonLog', 'Wandb', 'ProgressBar',
-           'AlphaCheck', 'train', 'reference_key']
+__all__ = ['log', 'PAPER', 'RESUME_MAY_CHANGE', 'TrainConfig', 'load_final', 'load_start', 'resolve_eta', 'train']
 
 # %% ../nbs/03_trainer.ipynb #90391959
 @dataclass
 class TrainConfig:
     "Everything a run needs; saved as the run folder's config.json."
-    objective: str = "gr-ipo"          # one of OBJECTIVES
+    objective: str = "gr-ipo"          # a key of objectives.REGISTRY
     out_dir: str = "outputs/run"       # relative to the working directory
     model: str = DEFAULT_MODEL         # embedded name, hub id or local folder (the base model)
     init: str = ""                     # run folder of a finished run to start from (and use as reference); "" = the base model
@@ -74,7 +70,7 @@ class TrainConfig:
     def validate(self) -> "TrainConfig":
         "Raise ValueError naming the first bad field; return self."
         def bad(msg): raise ValueError(f"bad training parameter: {msg}")
-        if self.objective not in OBJECTIVES: bad(f"objective {self.objective!r} is not one of {OBJECTIVES}")
+        if self.objective not in REGISTRY: bad(f"objective {self.objective!r} is not one of {tuple(REGISTRY)}")
         if self.optimizer not in ("adamw", "rmsprop"): bad(f"optimizer {self.optimizer!r} is not 'adamw' or 'rmsprop'")
         for k in ("lr", "beta", "max_grad_norm", "lr_factor"):
             if not (isinstance(getattr(self, k), (int, float)) and getattr(self, k) > 0): bad(f"{k} must be > 0, got {getattr(self, k)!r}")
@@ -107,97 +103,6 @@ PAPER = {"sft": dict(optimizer="rmsprop", lr=1e-4, max_epochs=1),
                         max_length=512, max_prompt_length=256, model="google/gemma-2b")}
 "The paper's hyper-parameters (Table 2): `TrainConfig(**PAPER['common'], **PAPER['gr-ipo'], objective='gr-ipo')`."
 
-# %% ../nbs/03_trainer.ipynb #a136aff7
-@dataclass
-class PlateauSchedule:
-    "LR ÷ `factor` and η ÷ 2 after `patience` evaluations without improvement; `stop` once LR < `min_lr`."
-    lr: float
-    eta: float
-    patience: int = 3
-    factor: float = 0.1
-    min_lr: float = 1e-7
-    best: float = math.inf
-    bad: int = 0
-    drops: int = 0
-    stop: bool = False
-
-    def step(self, value: float) -> bool:
-        "Record one evaluation's monitored loss; return True if LR (and η) dropped."
-        if value < self.best: self.best, self.bad = value, 0; return False
-        self.bad += 1
-        if self.bad < self.patience: return False
-        self.lr, self.eta, self.bad, self.drops = self.lr * self.factor, self.eta / 2, 0, self.drops + 1
-        self.stop = self.lr < self.min_lr
-        return True
-
-# %% ../nbs/03_trainer.ipynb #c3d38277
-def tokenised_split(ds, tok, cfg: TrainConfig, one_per_record: bool = False) -> dict:
-    "A split as packed [prompt, chosen, rejected] token sequences and group ids (each record once if `one_per_record`)."
-    kw = dict(max_length=cfg.max_length, max_prompt_length=cfg.max_prompt_length)
-    if one_per_record:           # SFT: one example per (group, question), the top option's letter
-        seen, keep = set(), []
-        for i, (g, q) in enumerate(zip(ds["group"], ds["question_id"])):
-            if (g, q) not in seen: seen.add((g, q)); keep.append(i)
-        ds = ds.select(keep)
-    return {"packed": [pack(tok, p, [c, r], **kw) for p, c, r in zip(ds["prompt"], ds["chosen"], ds["rejected"])],
-            "group": torch.tensor(ds["group"], dtype=torch.long)}
-
-def rank_share(items: Sequence, world: int, rank: int) -> list:
-    "Process `rank`'s contiguous share of `items` split over `world` processes (the last ones may get fewer or none)."
-    share = math.ceil(len(items) / world)
-    return list(items[rank * share:(rank + 1) * share])
-
-def pair_logps(model, split: dict, idx: Sequence[int]) -> torch.Tensor:
-    "Summed log-probs `[len(idx), 2]` (chosen, rejected) of pairs `idx`, as one packed batch (with a graph when grad is on)."
-    return packed_logps(model, collate_packed([split["packed"][j] for j in idx])).float()
-
-def split_logps(model, split: dict, idx: Sequence[int], batch_size: int,
-                accelerator: Accelerator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    "Summed log-probs of the chosen and rejected responses of pairs `idx`, no gradient, `batch_size` pairs per packed row; shared over processes."
-    if accelerator is not None and accelerator.num_processes > 1:     # each process scores its share, every process gets all
-        parts = gather_object([split_logps(model, split, rank_share(idx, accelerator.num_processes, accelerator.process_index), batch_size)])
-        return torch.cat([w for w, _ in parts]), torch.cat([l for _, l in parts])
-    with torch.no_grad():
-        lp = [pair_logps(model, split, idx[s:s + batch_size]).cpu() for s in range(0, len(idx), batch_size)]
-    out = torch.cat(lp) if lp else torch.zeros(0, 2)
-    return out[:, 0], out[:, 1]
-
-# %% ../nbs/03_trainer.ipynb #7748ebe2
-def group_means(values: torch.Tensor, groups: torch.Tensor, k: int) -> torch.Tensor:
-    "Mean of `values` per group id (NaN for an empty group)."
-    s = torch.zeros(k, dtype=torch.float64).index_add(0, groups, values.double())
-    n = torch.zeros(k, dtype=torch.float64).index_add(0, groups, torch.ones_like(values, dtype=torch.float64))
-    return s / n
-
-def metric_record(per_pair: dict[str, torch.Tensor], groups: torch.Tensor, k: int, tag: str) -> dict[str, float]:
-    "Per-group means of per-pair metrics with worst-case and average summaries, under the seed's key names."
-    rec = {}
-    for name, v in per_pair.items():
-        head, _, tail = name.partition("/")
-        key = f"loss/{tag}" if name == "loss" else f"{head}_{tag}/{tail}"
-        m = group_means(v, groups, k)
-        present = m[~torch.isnan(m)]
-        for g in range(k): rec[f"{key}_{g}"] = float(m[g])
-        if len(present):
-            worst = present.max() if name == "loss" else present.min()
-            rec[f"worst_case_{key}"], rec[f"average_{key}"] = float(worst), float(present.mean())
-    return rec
-
-def evaluate(model, split: dict, ref: tuple | None, objective, cfg: TrainConfig, tag: str,
-             accelerator: Accelerator | None = None) -> dict[str, float]:
-    "Per-group loss and pair metrics of `model` (unwrapped) on a whole split, shared over the processes of `accelerator`."
-    idx = list(range(len(split["group"])))
-    pol_w, pol_l = split_logps(model, split, idx, cfg.eval_batch_size, accelerator)
-    per = {"loss": objective.losses(pol_w, pol_l, ref), **objective.metrics(pol_w, pol_l, ref)}
-    return metric_record(per, split["group"], len(cfg.countries), tag)
-
-# %% ../nbs/03_trainer.ipynb #077a2928
-def _rng_state() -> dict:
-    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
-
-def _set_rng_state(s: dict) -> None:
-    torch.set_rng_state(s["torch"]); np.random.set_state(s["numpy"]); random.setstate(s["python"])
-
 # %% ../nbs/03_trainer.ipynb #c49228b3
 def load_final(run_dir: str | os.PathLike, quantize: str = ""):
     "A finished run's trained model and tokenizer: its `final/` adapter merged onto the model it started from (down its chain of `init` runs), or its saved full model."
@@ -227,51 +132,6 @@ def _init_base(init: str) -> str:
         return _init_base(cfg["init"]) if cfg.get("init") else cfg["model"]
     return str(final)
 
-# %% ../nbs/03_trainer.ipynb #792308e5
-def _micro_losses(model, split, ref, b, objective):
-    "Per-pair training losses (with graph) of micro-batch `b` and its per-pair metrics."
-    lp = pair_logps(model, split, b)
-    pol_w, pol_l = lp[:, 0], lp[:, 1]
-    ref_b = (ref[0][b].to(lp.device), ref[1][b].to(lp.device)) if objective.needs_reference else None
-    metrics = objective.metrics(pol_w.detach(), pol_l.detach(), ref_b) if objective.train_metrics else {}
-    return objective.losses(pol_w, pol_l, ref_b), metrics
-
-def rank_micro_batches(batch: Sequence[int], batch_size: int, world: int = 1, rank: int = 0) -> list[list[int]]:
-    "This process's micro-batches of a global batch: its share in pieces of `batch_size`, as many on every process (some maybe empty)."
-    mine, n = rank_share(batch, world, rank), max(1, math.ceil(math.ceil(len(batch) / world) / batch_size))
-    return [mine[i * batch_size:(i + 1) * batch_size] for i in range(n)]
-
-def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, objective, accelerator: Accelerator) -> dict:
-    "One optimiser step's forward/backward on the global `batch` (this process's share); updates a group-robust objective's α; the step's metrics."
-    world, groups, n_groups = accelerator.num_processes, split["group"], len(cfg.countries)
-    micro = rank_micro_batches(batch, cfg.batch_size, world, accelerator.process_index)
-    robust = isinstance(objective, GroupRobust)
-    def run(b):      # an empty micro-batch still runs (on one pair, weight 0) so every process makes the same DDP calls
-        losses, m = _micro_losses(model, split, ref, b or batch[:1], objective)
-        return (losses, m) if b else (losses * 0, None)
-    def group_L(losses, b): return objective.group_losses(losses, groups[b or batch[:1]])
-    first = None
-    if robust:       # α from the global batch: each process's group losses, summed over processes
-        if len(micro) == 1: first = run(micro[0]); L = group_L(first[0], micro[0]).detach()
-        else:
-            with torch.no_grad(): L = sum(group_L(run(b)[0], b) for b in micro)
-        L = accelerator.reduce(L.double(), "sum").cpu()
-        objective.update(L)
-    total, metrics = 0.0, []
-    for i, b in enumerate(micro):
-        losses, m = first if (first and i == 0) else run(b)
-        loss = objective.loss(losses, groups[b or batch[:1]]) if robust else losses.sum() / len(batch)
-        with accelerator.no_sync(model) if i < len(micro) - 1 else contextlib.nullcontext():
-            accelerator.backward(loss * world)        # DDP averages gradients over processes; the step needs their sum
-        total += float(loss.detach())
-        if m is not None: metrics.append({"idx": torch.tensor(b), "loss": losses.detach().cpu(), **{k: v.cpu() for k, v in m.items()}})
-    if world > 1: metrics, total = gather_object(metrics), float(accelerator.reduce(torch.tensor(total, device=accelerator.device), "sum"))
-    per = {k: torch.cat([m[k] for m in metrics]) for k in metrics[0]}
-    rec = metric_record({k: v for k, v in per.items() if k != "idx"}, groups[per["idx"]], n_groups, "train")
-    rec["loss/train"] = total
-    if robust: rec.update({f"group_loss/train_{g}": float(L[g]) for g in range(n_groups)})
-    return rec
-
 # %% ../nbs/03_trainer.ipynb #e83e6b55
 def _optimizer(cfg: TrainConfig, params):
     if cfg.optimizer == "rmsprop": return torch.optim.RMSprop(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -283,224 +143,18 @@ RESUME_MAY_CHANGE = ("resume", "overwrite", "max_steps", "max_epochs", "wandb")
 def _config_dict(cfg: TrainConfig) -> dict:
     d = asdict(cfg); d["countries"] = list(cfg.countries); return d
 
-def make_accelerator() -> Accelerator:
-    "accelerate's Accelerator; a multi-process launch on a machine without a GPU runs on CPUs over gloo (accelerate needs `cpu=True` for that)."
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    acc = Accelerator(cpu=world > 1 and not torch.cuda.is_available())
-    if acc.num_processes != world:
-        raise RuntimeError(f"launched as {world} processes but accelerate set up {acc.num_processes}: something touched accelerate's "
-                           f"state before the trainer (e.g. load_policy before train); call train first")
-    return acc
-
-def on_main(accelerator: Accelerator, fn) -> None:
-    "Call `fn` on the main process only; if it fails, every process stops with its message (none waits forever)."
-    err = None
-    if accelerator.is_main_process:
-        try: fn()
-        except Exception as e: err = e
-    msg = broadcast_object_list([err and f"{type(err).__name__}: {err}"])[0] if accelerator.num_processes > 1 else None
-    if err is not None: raise err
-    if msg: raise RuntimeError(f"the main process stopped: {msg}")
-
-def same_on_all_processes(accelerator: Accelerator, t: torch.Tensor, what: str) -> None:
-    "Raise if tensor `t` is not bitwise the same on every process (a no-op with one process)."
-    if accelerator.num_processes == 1: return
-    every = accelerator.gather(t.to(accelerator.device)[None]).cpu()
-    if not (every == every[0]).all(): raise RuntimeError(f"{what} differs between processes: {every.tolist()}")
-
-def epoch_order(cfg: TrainConfig, n_train: int, epoch: int) -> list[int]:
-    "The seeded order of the training pairs in `epoch`; a step takes the next `batch_size × grad_accum` of them."
-    return torch.randperm(n_train, generator=torch.Generator().manual_seed(cfg.seed * 1000 + epoch)).tolist()
-
 def resolve_eta(cfg: TrainConfig, objective, groups: torch.Tensor, counts: torch.Tensor, total_steps: int) -> tuple[float, dict]:
     "η for the run and how it was found: a number as given; 'auto': √(2 ln K / T) / M (see `losses.auto_eta`)."
     if cfg.eta != "auto": return float(cfg.eta), {}
     if not getattr(objective, "learns_weights", False): return 0.0, {}     # no weights to move
     per_step, order = cfg.batch_size * cfg.grad_accum, epoch_order(cfg, len(groups), 0)
     first_epoch = [order[i:i + per_step] for i in range(0, len(order), per_step)]
-    # At the start the policy is the reference, so h = 0 and every pair's loss is start_loss exactly.
-    bound = start_loss_bound(groups, counts, first_epoch, start_loss(cfg.objective, cfg.beta, cfg.label_smoothing))
+    # At the start the policy is the reference, so h = 0: every pair's loss is the objective's loss at h = 0.
+    zero = torch.zeros(1, dtype=torch.float64)
+    bound = start_loss_bound(groups, counts, first_epoch, float(objective.losses(zero, zero, (zero, zero))[0]))
     eta = auto_eta(len(counts), total_steps, bound)
     log.info("eta=auto: K %d, T %d updates, M %.4g -> eta %.3g", len(counts), total_steps, bound, eta)
     return eta, {"eta_auto/K": len(counts), "eta_auto/T": total_steps, "eta_auto/M": bound, "eta_auto/eta": eta}
-
-# %% ../nbs/03_trainer.ipynb #ebcc1fb7
-@dataclass
-class LoopState:
-    "Where a run is, saved in every checkpoint: step, epoch, position in the epoch, pairs, evaluations, log lines, log α."
-    step: int = 0
-    epoch: int = 0
-    pos: int = 0
-    pairs: int = 0
-    evals: int = 0
-    log_lines: int = 0
-    log_alpha: torch.Tensor | None = None
-    eta_auto: dict = field(default_factory=dict)
-
-    def state_dict(self) -> dict: return dict(vars(self))
-
-    @classmethod
-    def from_state(cls, state: dict) -> "LoopState":
-        "The loop state of a checkpoint, also one written before the weights moved to log space."
-        state = dict(state)
-        if "log_alpha" not in state: state["log_alpha"] = state.pop("alpha").double().log()
-        return cls(**state)
-
-class Callback:
-    "Called by the `Learner` at the events it defines methods for (each gets the learner); lower `order` first."
-    order = 0
-
-# %% ../nbs/03_trainer.ipynb #74d0e8cc
-class Learner:
-    "A run's loop: fit → epochs → steps; evaluation, the schedule, logs, checkpoints and the progress bar are callbacks."
-    def __init__(self, cfg: TrainConfig, model, params: list, opt, objective, sched: PlateauSchedule, state: LoopState,
-                 splits: dict, refs: dict, accelerator: Accelerator, callbacks: Sequence[Callback]):
-        self.cfg, self.model, self.params, self.opt, self.objective = cfg, model, params, opt, objective
-        self.sched, self.state, self.splits, self.refs, self.accelerator = sched, state, splits, refs, accelerator
-        self.callbacks = sorted(callbacks, key=lambda cb: cb.order)
-        self.batch, self.rec, self.logged, self.last = [], {}, {}, None
-
-    def emit(self, event: str) -> None:
-        for cb in self.callbacks:
-            if hasattr(cb, event): getattr(cb, event)(self)
-
-    def log(self, rec: dict) -> None:
-        "One line of the run log: the loop's position, LR and η, then `rec`; the logging callbacks write it."
-        s = self.state
-        self.logged = {"step": s.step, "pairs": s.pairs, "epoch": s.epoch, "lr": self.sched.lr, "eta": self.sched.eta, **rec}
-        s.log_lines += 1
-        self.emit("on_log")
-
-    def weights(self) -> dict[str, float]:
-        return {f"rewards_train/weights_{g}": float(a) for g, a in enumerate(self.state.log_alpha.exp())}
-
-    def more(self) -> bool:
-        "Whether another step is allowed: the schedule has not stopped the run and `max_steps` is not reached."
-        return not self.sched.stop and (not self.cfg.max_steps or self.state.step < self.cfg.max_steps)
-
-    def fit(self) -> dict:
-        "Train to the end of the budget; the last evaluation record."
-        s, n_train = self.state, len(self.splits["train"]["group"])
-        self.model.train()
-        self.emit("before_fit")
-        while self.more() and s.epoch < self.cfg.max_epochs:
-            order = epoch_order(self.cfg, n_train, s.epoch)
-            while self.more() and s.pos < n_train:
-                self.batch = order[s.pos:s.pos + self.cfg.batch_size * self.cfg.grad_accum]
-                self.step()
-                self.log(self.rec)
-                self.emit("after_step")
-            if s.pos >= n_train:
-                s.epoch += 1
-                s.pos = 0
-        self.emit("after_fit")
-        return self.last
-
-    def step(self) -> None:
-        "One optimiser step on `self.batch`; its record in `self.rec`."
-        robust = isinstance(self.objective, GroupRobust)
-        if robust: self.objective.eta = self.sched.eta                   # the schedule halves η with each LR drop
-        rec = train_step(self.model, self.splits["train"], self.refs.get("train"), self.batch, self.cfg, self.objective,
-                         self.accelerator)
-        if robust: self.state.log_alpha = self.objective.log_alpha.detach().cpu()
-        self.emit("after_update")
-        rec["grad_norm/train"] = float(self.accelerator.clip_grad_norm_(self.params, self.cfg.max_grad_norm))   # before clipping
-        self.opt.step()
-        self.opt.zero_grad(set_to_none=True)
-        self.state.step += 1
-        self.state.pos += len(self.batch)
-        self.state.pairs += len(self.batch)
-        self.rec = {**rec, **self.weights()}
-
-# %% ../nbs/03_trainer.ipynb #a6b2469c
-class Evaluate(Callback):
-    "Evaluation at the start, every `eval_every` training pairs and at the end; the plateau schedule steps on it."
-    order = 10
-
-    def before_fit(self, run): run.last = self.evaluate(run) if run.state.step == 0 and run.state.evals == 0 else None
-
-    def after_step(self, run):
-        pairs, every = run.state.pairs, run.cfg.eval_every
-        run.last = self.evaluate(run) if pairs // every > (pairs - len(run.batch)) // every else None
-
-    def after_fit(self, run):
-        if run.last is None: run.last = self.evaluate(run)
-
-    def evaluate(self, run) -> dict:
-        run.model.eval()
-        plain, acc = run.accelerator.unwrap_model(run.model), run.accelerator   # no DDP collectives: each process scores a share
-        rec = {**evaluate(plain, run.splits["val"], run.refs.get("val"), run.objective, run.cfg, "vald", acc),
-               **evaluate(plain, run.splits["test"], run.refs.get("test"), run.objective, run.cfg, "eval", acc)}
-        run.model.train()
-        rec.update(run.weights())
-        if run.state.evals == 0: rec.update(run.state.eta_auto)             # how "auto" resolved: K, T, M and η
-        monitored = rec[run.objective.monitored]
-        if run.sched.step(monitored):
-            for group in run.opt.param_groups: group["lr"] = run.sched.lr
-            log.info("step %d: LR -> %.3g, eta -> %.3g", run.state.step, run.sched.lr, run.sched.eta)
-        run.state.evals += 1
-        run.log({**rec, "monitored/vald": monitored})
-        run.emit("after_eval")
-        return rec
-
-class Checkpoint(Callback):
-    "After each evaluation: parameters, optimiser, schedule, loop state and random state, written atomically by the main process."
-    order = 20
-
-    def __init__(self, path: Path, main: bool): self.path, self.main = path, main
-
-    def after_eval(self, run):
-        if not self.main: return                                          # only the main process writes, so only it gathers
-        state = {"params": [p.detach().cpu().clone() for p in run.params], "optimizer": run.opt.state_dict(),
-                 "schedule": asdict(run.sched), "state": run.state.state_dict(), "rng": _rng_state()}
-        atomic_write(self.path, lambda p: torch.save(state, p))
-
-def restore(path: Path, params: Sequence[torch.Tensor], opt) -> tuple[PlateauSchedule, LoopState]:
-    "Load a checkpoint into `params` and `opt` and the random state; its schedule and loop state."
-    try: c = torch.load(path, weights_only=False)
-    except Exception as e:
-        raise RuntimeError(f"checkpoint {path} is unreadable ({type(e).__name__}: {e}); delete it to restart the run") from e
-    for p, v in zip(params, c["params"]): p.data.copy_(v)
-    opt.load_state_dict(c["optimizer"])
-    _set_rng_state(c["rng"])
-    return PlateauSchedule(**c["schedule"]), LoopState.from_state(c["state"])
-
-# %% ../nbs/03_trainer.ipynb #bd4ad2f9
-class JsonLog(Callback):
-    "Appends each record to `log.jsonl` (main process); a resumed run first cuts the log back to its checkpoint's lines."
-    def __init__(self, out: Path, main: bool, resumed: bool): self.path, self.main, self.resumed = out / "log.jsonl", main, resumed
-
-    def before_fit(self, run):
-        if not (self.main and self.resumed): return
-        lines = self.path.read_text().splitlines()[:run.state.log_lines]
-        atomic_write(self.path, lambda p: p.write_text("".join(line + "\n" for line in lines)))
-
-    def on_log(self, run):
-        if not self.main: return
-        with open(self.path, "a") as f: f.write(json.dumps(run.logged) + "\n")
-
-class Wandb(Callback):
-    "Mirrors the run log to wandb (offline unless WANDB_MODE says otherwise), in the run folder."
-    def __init__(self, cfg: TrainConfig, out: Path): self.cfg, self.out, self.run = cfg, out, None
-    def before_fit(self, run): self.run = _wandb_run(self.cfg, self.out)
-    def on_log(self, run): self.run.log(run.logged, step=run.state.step)
-    def after_done(self, run): self.run.finish()
-
-class ProgressBar(Callback):
-    "A tqdm bar over the run's steps with the last loss and worst-group loss."
-    def __init__(self, total: int, show: bool, desc: str): self.total, self.show, self.desc = total, show, desc
-    def before_fit(self, run): self.bar = tqdm(total=self.total, initial=run.state.step, disable=not self.show, desc=self.desc)
-
-    def after_step(self, run):
-        self.bar.update(1)
-        self.bar.set_postfix(loss=f"{run.rec['loss/train']:.4g}", worst=f"{run.rec.get('worst_case_loss/train', float('nan')):.4g}")
-
-    def after_fit(self, run): self.bar.close()
-
-class AlphaCheck(Callback):
-    "Stops the run if the group weights are not bitwise the same on every process (they come from one all-reduce)."
-    def after_update(self, run):
-        same_on_all_processes(run.accelerator, run.state.log_alpha, f"step {run.state.step + 1}: the group weights α")
 
 # %% ../nbs/03_trainer.ipynb #0554fd02
 def train(cfg: TrainConfig, show_progress: bool = True) -> dict:
@@ -533,7 +187,7 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
     objective = make_objective(cfg.objective, cfg.beta, cfg.label_smoothing, counts, chi=cfg.chi)
     robust = isinstance(objective, GroupRobust)
     splits = {s: tokenised_split(pairs[s], tok, cfg, objective.one_per_record) for s in ("train", "val", "test")}
-    refs = _reference_logps(model, splits, objective, cfg, accelerator)
+    refs = reference_logps(model, splits, objective, cfg, accelerator)
     params = [p for p in model.parameters() if p.requires_grad]
     model, opt = accelerator.prepare(model, _optimizer(cfg, params))
     n_train, per_step = len(splits["train"]["group"]), cfg.batch_size * cfg.grad_accum
@@ -548,7 +202,7 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
         if robust: objective.log_alpha = state.log_alpha
         log.info("resumed %s at step %d", out, state.step)
     callbacks = [JsonLog(out, main, resumed), AlphaCheck(), ProgressBar(total, show_progress, cfg.objective), Evaluate(),
-                 Checkpoint(out / "checkpoint.pt", main)] + ([Wandb(cfg, out)] if main and cfg.wandb else [])
+                 Checkpoint(out / "checkpoint.pt", main)] + ([Wandb(out, cfg.wandb_project, _config_dict(cfg))] if main and cfg.wandb else [])
     learner = Learner(cfg, model, params, opt, objective, sched, state, splits, refs, accelerator, callbacks)
     last = learner.fit()
     unwrapped = accelerator.unwrap_model(model)
@@ -560,36 +214,3 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
         learner.emit("after_done")
     on_main(accelerator, finish)
     return done
-
-# %% ../nbs/03_trainer.ipynb #f40e1461
-def reference_key(model, splits: dict) -> str:
-    "Names a reference pass: the starting weights (LoRA adapters excluded), every pair's token ids, and the dtype; any change, another key."
-    h = hashlib.blake2b(digest_size=20)
-    for name, p in model.named_parameters():
-        if "lora_" not in name: h.update(name.encode()); h.update(p.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
-    for s in sorted(splits): h.update(s.encode()); h.update(json.dumps([(e["input_ids"], e["lengths"]) for e in splits[s]["packed"]]).encode())
-    return h.hexdigest()
-
-def _reference_logps(model, splits, objective, cfg, accelerator: Accelerator | None = None) -> dict:
-    "Reference log-probs of every pair, computed once with the starting weights (LoRA adapter off, shared over processes) and cached by `reference_key`."
-    if not objective.needs_reference: return {}
-    path = cache_dir() / "ref_logps" / f"{reference_key(model, splits)}.pt"
-    if path.exists():
-        try: return torch.load(path)
-        except Exception as e: log.warning("recomputing unreadable reference cache %s (%s)", path, e)
-    model.eval()
-    ctx = model.disable_adapter() if hasattr(model, "disable_adapter") else torch.no_grad()
-    with ctx:
-        refs = {s: split_logps(model, sp, list(range(len(sp["group"]))), cfg.eval_batch_size, accelerator) for s, sp in splits.items()}
-    model.train()
-    if accelerator is None or accelerator.is_main_process: atomic_write(path, lambda p: torch.save(refs, p))
-    return refs
-
-def _wandb_run(cfg: TrainConfig, out: Path):
-    "A wandb run logging into the run folder (offline unless WANDB_MODE says otherwise), or None."
-    if not cfg.wandb: return None
-    import wandb
-    os.environ.setdefault("WANDB_SILENT", "true")
-    run_id = f"{out.resolve().name}-{zlib.crc32(str(out.resolve()).encode()):08x}"
-    return wandb.init(project=cfg.wandb_project, dir=str(out), name=out.name, id=run_id, resume="allow",
-                      mode=os.environ.get("WANDB_MODE", "offline"), config=_config_dict(cfg))
