@@ -40,7 +40,9 @@ class PlateauSchedule:
 
     def step(self, value: float) -> bool:
         "Record one evaluation's monitored loss; return True if LR (and η) dropped."
-        if value < self.best: self.best, self.bad = value, 0; return False
+        if value < self.best:
+            self.best, self.bad = value, 0
+            return False
         self.bad += 1
         if self.bad < self.patience: return False
         self.lr, self.eta, self.bad, self.drops = self.lr * self.factor, self.eta / 2, 0, self.drops + 1
@@ -56,7 +58,9 @@ def _rng_state() -> dict:
     return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
 
 def _set_rng_state(s: dict) -> None:
-    torch.set_rng_state(s["torch"]); np.random.set_state(s["numpy"]); random.setstate(s["python"])
+    torch.set_rng_state(s["torch"])
+    np.random.set_state(s["numpy"])
+    random.setstate(s["python"])
 
 # %% ../nbs/03b_loop.ipynb #ebcc1fb7
 @dataclass
@@ -202,7 +206,8 @@ def restore(path: Path, params: Sequence[torch.Tensor], opt) -> tuple[PlateauSch
 # %% ../nbs/03b_loop.ipynb #bd4ad2f9
 class JsonLog(Callback):
     "Appends each record to `log.jsonl` (main process); a resumed run first cuts the log back to its checkpoint's lines."
-    def __init__(self, out: Path, main: bool, resumed: bool): self.path, self.main, self.resumed = out / "log.jsonl", main, resumed
+    def __init__(self, out: Path, main: bool, resumed: bool):
+        self.path, self.main, self.resumed = out / "log.jsonl", main, resumed
 
     def before_fit(self, run):
         if not (self.main and self.resumed): return
@@ -215,7 +220,8 @@ class JsonLog(Callback):
 
 class Wandb(Callback):
     "Mirrors the run log to wandb (offline unless WANDB_MODE says otherwise), in the run folder; resumed runs continue theirs."
-    def __init__(self, out: Path, project: str, config: dict): self.out, self.project, self.config, self.run = out, project, config, None
+    def __init__(self, out: Path, project: str, config: dict):
+        self.out, self.project, self.config, self.run = out, project, config, None
 
     def before_fit(self, run):
         import wandb
@@ -230,11 +236,13 @@ class Wandb(Callback):
 class ProgressBar(Callback):
     "A tqdm bar over the run's steps with the last loss and worst-group loss."
     def __init__(self, total: int, show: bool, desc: str): self.total, self.show, self.desc = total, show, desc
-    def before_fit(self, run): self.bar = tqdm(total=self.total, initial=run.state.step, disable=not self.show, desc=self.desc)
+    def before_fit(self, run):
+        self.bar = tqdm(total=self.total, initial=run.state.step, disable=not self.show, desc=self.desc)
 
     def after_step(self, run):
         self.bar.update(1)
-        self.bar.set_postfix(loss=f"{run.rec['loss/train']:.4g}", worst=f"{run.rec.get('worst_case_loss/train', float('nan')):.4g}")
+        worst = run.rec.get("worst_case_loss/train", float("nan"))
+        self.bar.set_postfix(loss=f"{run.rec['loss/train']:.4g}", worst=f"{worst:.4g}")
 
     def after_fit(self, run): self.bar.close()
 

@@ -25,7 +25,7 @@ __all__ = ['log', 'make_accelerator', 'on_main', 'same_on_all_processes', 'token
 
 # %% ../nbs/03a_step.ipynb #89338023
 def make_accelerator() -> Accelerator:
-    "accelerate's Accelerator; a multi-process launch on a machine without a GPU runs on CPUs over gloo (accelerate needs `cpu=True` for that)."
+    "accelerate's Accelerator; several processes on a machine without a GPU run on CPUs over gloo (`cpu=True`)."
     world = int(os.environ.get("WORLD_SIZE", "1"))
     acc = Accelerator(cpu=world > 1 and not torch.cuda.is_available())
     if acc.num_processes != world:
@@ -56,7 +56,9 @@ def tokenised_split(ds, tok, cfg: TrainConfig, one_per_record: bool = False) -> 
     if one_per_record:           # SFT: one example per (group, question), the top option's letter
         seen, keep = set(), []
         for i, (g, q) in enumerate(zip(ds["group"], ds["question_id"])):
-            if (g, q) not in seen: seen.add((g, q)); keep.append(i)
+            if (g, q) not in seen:
+                seen.add((g, q))
+                keep.append(i)
         ds = ds.select(keep)
     return {"packed": [pack(tok, p, [c, r], **kw) for p, c, r in zip(ds["prompt"], ds["chosen"], ds["rejected"])],
             "group": torch.tensor(ds["group"], dtype=torch.long)}
@@ -72,9 +74,10 @@ def pair_logps(model, split: dict, idx: Sequence[int]) -> torch.Tensor:
 
 def split_logps(model, split: dict, idx: Sequence[int], batch_size: int,
                 accelerator: Accelerator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    "Summed log-probs of the chosen and rejected responses of pairs `idx`, no gradient, `batch_size` pairs per packed row; shared over processes."
+    "Summed log-probs (chosen, rejected) of pairs `idx`, no gradient, `batch_size` pairs per row; shared over processes."
     if accelerator is not None and accelerator.num_processes > 1:     # each process scores its share, every process gets all
-        parts = gather_object([split_logps(model, split, rank_share(idx, accelerator.num_processes, accelerator.process_index), batch_size)])
+        mine = rank_share(idx, accelerator.num_processes, accelerator.process_index)
+        parts = gather_object([split_logps(model, split, mine, batch_size)])
         return torch.cat([w for w, _ in parts]), torch.cat([l for _, l in parts])
     with torch.no_grad():
         lp = [pair_logps(model, split, idx[s:s + batch_size]).cpu() for s in range(0, len(idx), batch_size)]
@@ -112,15 +115,19 @@ def evaluate(model, split: dict, ref: tuple | None, objective, cfg: TrainConfig,
 
 # %% ../nbs/03a_step.ipynb #401e4773
 def reference_key(model, splits: dict) -> str:
-    "Names a reference pass: the starting weights (LoRA adapters excluded), every pair's token ids, and the dtype; any change, another key."
+    "Names a reference pass: the starting weights (LoRA adapters excluded), every pair's token ids, the dtype."
     h = hashlib.blake2b(digest_size=20)
     for name, p in model.named_parameters():
-        if "lora_" not in name: h.update(name.encode()); h.update(p.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
-    for s in sorted(splits): h.update(s.encode()); h.update(json.dumps([(e["input_ids"], e["lengths"]) for e in splits[s]["packed"]]).encode())
+        if "lora_" in name: continue
+        h.update(name.encode())
+        h.update(p.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+    for s in sorted(splits):
+        h.update(s.encode())
+        h.update(json.dumps([(e["input_ids"], e["lengths"]) for e in splits[s]["packed"]]).encode())
     return h.hexdigest()
 
 def reference_logps(model, splits, objective, cfg, accelerator: Accelerator | None = None) -> dict:
-    "Reference log-probs of every pair, computed once with the starting weights (LoRA adapter off, shared over processes) and cached by `reference_key`."
+    "Reference log-probs of every pair: once, with the starting weights (LoRA adapter off), cached by `reference_key`."
     if not objective.needs_reference: return {}
     path = cache_dir() / "ref_logps" / f"{reference_key(model, splits)}.pt"
     if path.exists():
@@ -129,7 +136,8 @@ def reference_logps(model, splits, objective, cfg, accelerator: Accelerator | No
     model.eval()
     ctx = model.disable_adapter() if hasattr(model, "disable_adapter") else torch.no_grad()
     with ctx:
-        refs = {s: split_logps(model, sp, list(range(len(sp["group"]))), cfg.eval_batch_size, accelerator) for s, sp in splits.items()}
+        refs = {s: split_logps(model, sp, list(range(len(sp["group"]))), cfg.eval_batch_size, accelerator)
+                for s, sp in splits.items()}
     model.train()
     if accelerator is None or accelerator.is_main_process: atomic_write(path, lambda p: torch.save(refs, p))
     return refs
@@ -144,12 +152,12 @@ def _micro_losses(model, split, ref, b, objective):
     return objective.losses(pol_w, pol_l, ref_b), metrics
 
 def rank_micro_batches(batch: Sequence[int], batch_size: int, world: int = 1, rank: int = 0) -> list[list[int]]:
-    "This process's micro-batches of a global batch: its share in pieces of `batch_size`, as many on every process (some maybe empty)."
+    "This process's micro-batches of a global batch: its share in pieces of `batch_size`, as many on every process."
     mine, n = rank_share(batch, world, rank), max(1, math.ceil(math.ceil(len(batch) / world) / batch_size))
     return [mine[i * batch_size:(i + 1) * batch_size] for i in range(n)]
 
 def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, objective, accelerator: Accelerator) -> dict:
-    "One optimiser step's forward/backward on the global `batch` (this process's share); updates a group-robust objective's α; the step's metrics."
+    "One step's forward and backward on the global `batch` (this process's share); moves a group-robust objective's α."
     world, groups, n_groups = accelerator.num_processes, split["group"], len(cfg.countries)
     micro = rank_micro_batches(batch, cfg.batch_size, world, accelerator.process_index)
     robust = isinstance(objective, GroupRobust)
@@ -159,7 +167,9 @@ def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, objective,
     def group_L(losses, b): return objective.group_losses(losses, groups[b or batch[:1]])
     first = None
     if robust:       # α from the global batch: each process's group losses, summed over processes
-        if len(micro) == 1: first = run(micro[0]); L = group_L(first[0], micro[0]).detach()
+        if len(micro) == 1:                       # one micro-batch: its training forward gives α's losses too
+            first = run(micro[0])
+            L = group_L(first[0], micro[0]).detach()
         else:
             with torch.no_grad(): L = sum(group_L(run(b)[0], b) for b in micro)
         L = accelerator.reduce(L.double(), "sum").cpu()

@@ -141,7 +141,7 @@ RESUME_MAY_CHANGE = ("resume", "overwrite", "max_steps", "max_epochs", "wandb")
 "Fields a resumed run may change (its budget and bookkeeping); any other change is refused."
 
 def _config_dict(cfg: TrainConfig) -> dict:
-    d = asdict(cfg); d["countries"] = list(cfg.countries); return d
+    return {**asdict(cfg), "countries": list(cfg.countries)}
 
 def resolve_eta(cfg: TrainConfig, objective, groups: torch.Tensor, counts: torch.Tensor, total_steps: int) -> tuple[float, dict]:
     "η for the run and how it was found: a number as given; 'auto': √(2 ln K / T) / M (see `losses.auto_eta`)."
