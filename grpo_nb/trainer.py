@@ -157,14 +157,17 @@ def resolve_eta(cfg: TrainConfig, objective, groups: torch.Tensor, counts: torch
     return eta, {"eta_auto/K": len(counts), "eta_auto/T": total_steps, "eta_auto/M": bound, "eta_auto/eta": eta}
 
 # %% ../nbs/03_trainer.ipynb #0554fd02
-def train(cfg: TrainConfig, show_progress: bool = True) -> dict:
-    "Train one run in `cfg.out_dir` and return its last evaluation record (on every process of a multi-process launch)."
+def train(cfg: TrainConfig, show_progress: bool = True, pairs=None) -> dict:
+    "Train one run in `cfg.out_dir` on `pairs` (train/val/test; default: GlobalOpinionQA as `cfg` says); its last evaluation."
     cfg = dataclasses.replace(cfg, data=str(cfg.data or default_data_source())).validate()   # config.json records the data used
     out = Path(cfg.out_dir)
     refuse_foreign(out)                                # a file, or someone else's folder: refused before anything
     if cfg.resume and (out / "done.json").is_file(): return json.loads((out / "done.json").read_text())
-    pairs = load_goqa_pairs(cfg.data or None, list(cfg.countries), seed=cfg.seed, all_pairs=cfg.all_pairs,
-                            folds=cfg.folds, fold=cfg.fold)                # bad data fails here,
+    if pairs is None:                                                     # bad data fails here,
+        pairs = load_goqa_pairs(cfg.data or None, list(cfg.countries), seed=cfg.seed, all_pairs=cfg.all_pairs,
+                                folds=cfg.folds, fold=cfg.fold)
+    elif pairs["train"].features["group"].names != list(cfg.countries):
+        raise ValueError(f"the pairs' groups {pairs['train'].features['group'].names} are not cfg.countries {list(cfg.countries)}")
     model_path(cfg.model if not cfg.init else _init_base(cfg.init))       # a bad model here: nothing written yet
     accelerator = make_accelerator()
     with contextlib.ExitStack() as stack:              # the main process locks and checks the folder; the others follow
