@@ -27,7 +27,8 @@ __all__ = ['log', 'PlateauSchedule', 'epoch_order', 'LoopState', 'Callback', 'Le
 # %% ../nbs/03b_loop.ipynb #a136aff7
 @dataclass
 class PlateauSchedule:
-    "LR ÷ `factor` and η ÷ 2 after `patience` evaluations without improvement; `stop` once LR < `min_lr`."
+    """LR ÷ `factor` and η ÷ 2 after `patience` evaluations without improvement; `stop` once LR <
+    `min_lr`."""
     lr: float
     eta: float
     patience: int = 3
@@ -51,7 +52,8 @@ class PlateauSchedule:
 
 # %% ../nbs/03b_loop.ipynb #7ebe2041
 def epoch_order(cfg: TrainConfig, n_train: int, epoch: int) -> list[int]:
-    "The seeded order of the training pairs in `epoch`; a step takes the next `batch_size × grad_accum` of them."
+    """The seeded order of the training pairs in `epoch`; a step takes the next `batch_size ×
+    grad_accum` of them."""
     return torch.randperm(n_train, generator=torch.Generator().manual_seed(cfg.seed * 1000 + epoch)).tolist()
 
 def _rng_state() -> dict:
@@ -65,7 +67,8 @@ def _set_rng_state(s: dict) -> None:
 # %% ../nbs/03b_loop.ipynb #ebcc1fb7
 @dataclass
 class LoopState:
-    "Where a run is, saved in every checkpoint: step, epoch, position in the epoch, pairs, evaluations, log lines, log α."
+    """Where a run is, saved in every checkpoint: step, epoch, position in the epoch, pairs,
+    evaluations, log lines, log α."""
     step: int = 0
     epoch: int = 0
     pos: int = 0
@@ -85,12 +88,14 @@ class LoopState:
         return cls(**state)
 
 class Callback:
-    "Called by the `Learner` at the events it defines methods for (each gets the learner); lower `order` first."
+    """Called by the `Learner` at the events it defines methods for (each gets the learner); lower
+    `order` first."""
     order = 0
 
 # %% ../nbs/03b_loop.ipynb #74d0e8cc
 class Learner:
-    "A run's loop: fit → epochs → steps; evaluation, the schedule, logs, checkpoints and the progress bar are callbacks."
+    """A run's loop: fit → epochs → steps; evaluation, the schedule, logs, checkpoints and the
+    progress bar are callbacks."""
     def __init__(self, cfg: TrainConfig, model, params: list, opt, objective, sched: PlateauSchedule, state: LoopState,
                  splits: dict, refs: dict, accelerator: Accelerator, callbacks: Sequence[Callback]):
         self.cfg, self.model, self.params, self.opt, self.objective = cfg, model, params, opt, objective
@@ -103,7 +108,8 @@ class Learner:
             if hasattr(cb, event): getattr(cb, event)(self)
 
     def log(self, rec: dict) -> None:
-        "One line of the run log: the loop's position, LR and η, then `rec`; the logging callbacks write it."
+        """One line of the run log: the loop's position, LR and η, then `rec`; the logging callbacks
+        write it."""
         s = self.state
         self.logged = {"step": s.step, "pairs": s.pairs, "epoch": s.epoch, "lr": self.sched.lr, "eta": self.sched.eta, **rec}
         s.log_lines += 1
@@ -113,7 +119,8 @@ class Learner:
         return {f"rewards_train/weights_{g}": float(a) for g, a in enumerate(self.state.log_alpha.exp())}
 
     def more(self) -> bool:
-        "Whether another step is allowed: the schedule has not stopped the run and `max_steps` is not reached."
+        """Whether another step is allowed: the schedule has not stopped the run and `max_steps` is
+        not reached."""
         return not self.sched.stop and (not self.cfg.max_steps or self.state.step < self.cfg.max_steps)
 
     def fit(self) -> dict:
@@ -152,7 +159,8 @@ class Learner:
 
 # %% ../nbs/03b_loop.ipynb #a6b2469c
 class Evaluate(Callback):
-    "Evaluation at the start, every `eval_every` training pairs and at the end; the plateau schedule steps on it."
+    """Evaluation at the start, every `eval_every` training pairs and at the end; the plateau
+    schedule steps on it."""
     order = 10
 
     def before_fit(self, run): run.last = self.evaluate(run) if run.state.step == 0 and run.state.evals == 0 else None
@@ -182,7 +190,8 @@ class Evaluate(Callback):
         return rec
 
 class Checkpoint(Callback):
-    "After each evaluation: parameters, optimiser, schedule, loop state and random state, written atomically by the main process."
+    """After each evaluation: parameters, optimiser, schedule, loop state and random state, written
+    atomically by the main process."""
     order = 20
 
     def __init__(self, path: Path, main: bool): self.path, self.main = path, main
@@ -205,7 +214,8 @@ def restore(path: Path, params: Sequence[torch.Tensor], opt) -> tuple[PlateauSch
 
 # %% ../nbs/03b_loop.ipynb #bd4ad2f9
 class JsonLog(Callback):
-    "Appends each record to `log.jsonl` (main process); a resumed run first cuts the log back to its checkpoint's lines."
+    """Appends each record to `log.jsonl` (main process); a resumed run first cuts the log back to
+    its checkpoint's lines."""
     def __init__(self, out: Path, main: bool, resumed: bool):
         self.path, self.main, self.resumed = out / "log.jsonl", main, resumed
 
@@ -219,7 +229,8 @@ class JsonLog(Callback):
         with open(self.path, "a") as f: f.write(json.dumps(run.logged) + "\n")
 
 class Wandb(Callback):
-    "Mirrors the run log to wandb (offline unless WANDB_MODE says otherwise), in the run folder; resumed runs continue theirs."
+    """Mirrors the run log to wandb (offline unless WANDB_MODE says otherwise), in the run folder;
+    resumed runs continue theirs."""
     def __init__(self, out: Path, project: str, config: dict):
         self.out, self.project, self.config, self.run = out, project, config, None
 
@@ -247,6 +258,7 @@ class ProgressBar(Callback):
     def after_fit(self, run): self.bar.close()
 
 class AlphaCheck(Callback):
-    "Stops the run if the group weights are not bitwise the same on every process (they come from one all-reduce)."
+    """Stops the run if the group weights are not bitwise the same on every process (they come from
+    one all-reduce)."""
     def after_update(self, run):
         same_on_all_processes(run.accelerator, run.state.log_alpha, f"step {run.state.step + 1}: the group weights α")

@@ -14,7 +14,8 @@ __all__ = ['REGISTRY', 'SFT', 'Preference', 'GroupRobust', 'register_objective',
 
 # %% ../nbs/02c_objectives.ipynb #62df80af
 class SFT:
-    "Supervised fine-tuning on the top option: per-pair loss −log π(chosen); no reference, no group weights."
+    """Supervised fine-tuning on the top option: per-pair loss −log π(chosen); no reference, no
+    group weights."""
     name, needs_reference, one_per_record, train_metrics = "sft", False, True, False
     monitored = "average_loss/vald"
 
@@ -43,7 +44,8 @@ class Preference:
 
 # %% ../nbs/02c_objectives.ipynb #ae7f11ad
 class GroupRobust:
-    "Group weights over a base objective: log α in float64, its update from group losses, and the loss to minimise."
+    """Group weights over a base objective: log α in float64, its update from group losses, and the
+    loss to minimise."""
     def __init__(self, base, counts: torch.Tensor, eta=0.0, chi=1.0, log_alpha: torch.Tensor | None = None,
                  scale: str = "count", name: str | None = None):
         self.name = name or f"gr-{base.name}"
@@ -66,7 +68,8 @@ class GroupRobust:
         return group_losses(losses, groups.to(losses.device), self.counts.to(losses.device), self.scale)
 
     def update(self, group_loss: torch.Tensor) -> torch.Tensor:
-        "One exponentiated-gradient step from group losses (already summed over processes); the new log α."
+        """One exponentiated-gradient step from group losses (already summed over processes); the
+        new log α."""
         if isinstance(self.chi, torch.Tensor) or self.chi > 0:
             self.log_alpha = update_log_weights(self.log_alpha, group_loss, self.eta)
         return self.log_alpha
@@ -88,7 +91,8 @@ REGISTRY: dict = {}
 "Every objective the trainer knows: name → factory(beta, label_smoothing, counts, eta, chi); `register_objective` adds one."
 
 def register_objective(name: str, factory) -> None:
-    "Make `name` a training objective: `factory(beta=, label_smoothing=, counts=, eta=, chi=)` returns its object."
+    """Make `name` a training objective: `factory(beta=, label_smoothing=, counts=, eta=, chi=)`
+    returns its object."""
     REGISTRY[name] = factory
 
 def _group_robust(kind: str, importance_sampling: bool):
@@ -107,6 +111,7 @@ for _kind in ("dpo", "ipo"):
 
 def make_objective(name: str, beta: float = 0.1, label_smoothing: float = 0.0, counts: torch.Tensor | None = None,
                    eta: float = 0.0, chi: float = 1.0):
-    "The objective called `name` (a key of `REGISTRY`); the group-robust ones need the training split's group `counts`."
+    """The objective called `name` (a key of `REGISTRY`); the group-robust ones need the training
+    split's group `counts`."""
     if name not in REGISTRY: raise ValueError(f"unknown objective {name!r}; choose one of {tuple(REGISTRY)}")
     return REGISTRY[name](beta=beta, label_smoothing=label_smoothing, counts=counts, eta=eta, chi=chi)

@@ -75,7 +75,8 @@ def _holder(lock: Path) -> int:
 
 @contextlib.contextmanager
 def run_lock(out: str | os.PathLike):
-    "Hold `out`/.lock while a run writes the folder: a second run there fails at once; a dead process's lock is taken over."
+    """Hold `out`/.lock while a run writes the folder: a second run there fails at once; a dead
+    process's lock is taken over."""
     out = Path(out)
     lock = out / LOCK
     for _ in range(2):
@@ -97,7 +98,8 @@ def run_lock(out: str | os.PathLike):
 
 # %% ../nbs/02b_runs.ipynb #449111d9
 def is_run_folder(out: str | os.PathLike) -> bool:
-    "Whether `out` holds a grpo_nb run: a `config.json` naming an objective (what every run writes first)."
+    """Whether `out` holds a grpo_nb run: a `config.json` naming an objective (what every run writes
+    first)."""
     try: return "objective" in json.loads((Path(out) / "config.json").read_text())
     except (OSError, ValueError, TypeError): return False
 
@@ -113,7 +115,8 @@ def refuse_foreign(out: str | os.PathLike) -> None:
 
 def check_run_dir(out: str | os.PathLike, config: dict, defaults: dict, resume: bool = False, overwrite: bool = False,
                   may_change: Sequence[str] = ()) -> None:
-    "Refuse a foreign folder, and an existing run unless resumed with the same `config` or overwritten (which empties it)."
+    """Refuse a foreign folder, and an existing run unless resumed with the same `config` or
+    overwritten (which empties it)."""
     out = Path(out)
     refuse_foreign(out)
     if not _holds_something(out): return

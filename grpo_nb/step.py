@@ -25,7 +25,8 @@ __all__ = ['log', 'make_accelerator', 'on_main', 'same_on_all_processes', 'token
 
 # %% ../nbs/03a_step.ipynb #89338023
 def make_accelerator() -> Accelerator:
-    "accelerate's Accelerator; several processes on a machine without a GPU run on CPUs over gloo (`cpu=True`)."
+    """accelerate's Accelerator; several processes on a machine without a GPU run on CPUs over gloo
+    (`cpu=True`)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     acc = Accelerator(cpu=world > 1 and not torch.cuda.is_available())
     if acc.num_processes != world:
@@ -34,7 +35,8 @@ def make_accelerator() -> Accelerator:
     return acc
 
 def on_main(accelerator: Accelerator, fn) -> None:
-    "Call `fn` on the main process only; if it fails, every process stops with its message (none waits forever)."
+    """Call `fn` on the main process only; if it fails, every process stops with its message (none
+    waits forever)."""
     err = None
     if accelerator.is_main_process:
         try: fn()
@@ -51,7 +53,8 @@ def same_on_all_processes(accelerator: Accelerator, t: torch.Tensor, what: str) 
 
 # %% ../nbs/03a_step.ipynb #c3d38277
 def tokenised_split(ds, tok, cfg: TrainConfig, one_per_record: bool = False) -> dict:
-    "A split as packed [prompt, chosen, rejected] token sequences and group ids (each record once if `one_per_record`)."
+    """A split as packed [prompt, chosen, rejected] token sequences and group ids (each record once
+    if `one_per_record`)."""
     kw = dict(max_length=cfg.max_length, max_prompt_length=cfg.max_prompt_length)
     if one_per_record:           # SFT: one example per (group, question), the top option's letter
         seen, keep = set(), []
@@ -64,17 +67,20 @@ def tokenised_split(ds, tok, cfg: TrainConfig, one_per_record: bool = False) -> 
             "group": torch.tensor(ds["group"], dtype=torch.long)}
 
 def rank_share(items: Sequence, world: int, rank: int) -> list:
-    "Process `rank`'s contiguous share of `items` split over `world` processes (the last ones may get fewer or none)."
+    """Process `rank`'s contiguous share of `items` split over `world` processes (the last ones may
+    get fewer or none)."""
     share = math.ceil(len(items) / world)
     return list(items[rank * share:(rank + 1) * share])
 
 def pair_logps(model, split: dict, idx: Sequence[int]) -> torch.Tensor:
-    "Summed log-probs `[len(idx), 2]` (chosen, rejected) of pairs `idx`, as one packed batch (with a graph when grad is on)."
+    """Summed log-probs `[len(idx), 2]` (chosen, rejected) of pairs `idx`, as one packed batch (with
+    a graph when grad is on)."""
     return packed_logps(model, collate_packed([split["packed"][j] for j in idx])).float()
 
 def split_logps(model, split: dict, idx: Sequence[int], batch_size: int,
                 accelerator: Accelerator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    "Summed log-probs (chosen, rejected) of pairs `idx`, no gradient, `batch_size` pairs per row; shared over processes."
+    """Summed log-probs (chosen, rejected) of pairs `idx`, no gradient, `batch_size` pairs per row;
+    shared over processes."""
     if accelerator is not None and accelerator.num_processes > 1:     # each process scores its share, every process gets all
         mine = rank_share(idx, accelerator.num_processes, accelerator.process_index)
         parts = gather_object([split_logps(model, split, mine, batch_size)])
@@ -92,7 +98,8 @@ def group_means(values: torch.Tensor, groups: torch.Tensor, k: int) -> torch.Ten
     return s / n
 
 def metric_record(per_pair: dict[str, torch.Tensor], groups: torch.Tensor, k: int, tag: str) -> dict[str, float]:
-    "Per-group means of per-pair metrics with worst-case and average summaries, under the seed's key names."
+    """Per-group means of per-pair metrics with worst-case and average summaries, under the seed's
+    key names."""
     rec = {}
     for name, v in per_pair.items():
         head, _, tail = name.partition("/")
@@ -107,7 +114,8 @@ def metric_record(per_pair: dict[str, torch.Tensor], groups: torch.Tensor, k: in
 
 def evaluate(model, split: dict, ref: tuple | None, objective, cfg: TrainConfig, tag: str,
              accelerator: Accelerator | None = None) -> dict[str, float]:
-    "Per-group loss and pair metrics of `model` (unwrapped) on a whole split, shared over the processes of `accelerator`."
+    """Per-group loss and pair metrics of `model` (unwrapped) on a whole split, shared over the
+    processes of `accelerator`."""
     idx = list(range(len(split["group"])))
     pol_w, pol_l = split_logps(model, split, idx, cfg.eval_batch_size, accelerator)
     per = {"loss": objective.losses(pol_w, pol_l, ref), **objective.metrics(pol_w, pol_l, ref)}
@@ -115,7 +123,8 @@ def evaluate(model, split: dict, ref: tuple | None, objective, cfg: TrainConfig,
 
 # %% ../nbs/03a_step.ipynb #401e4773
 def reference_key(model, splits: dict) -> str:
-    "Names a reference pass: the starting weights (LoRA adapters excluded), every pair's token ids, the dtype."
+    """Names a reference pass: the starting weights (LoRA adapters excluded), every pair's token
+    ids, the dtype."""
     h = hashlib.blake2b(digest_size=20)
     for name, p in model.named_parameters():
         if "lora_" in name: continue
@@ -127,7 +136,8 @@ def reference_key(model, splits: dict) -> str:
     return h.hexdigest()
 
 def reference_logps(model, splits, objective, cfg, accelerator: Accelerator | None = None) -> dict:
-    "Reference log-probs of every pair: once, with the starting weights (LoRA adapter off), cached by `reference_key`."
+    """Reference log-probs of every pair: once, with the starting weights (LoRA adapter off), cached
+    by `reference_key`."""
     if not objective.needs_reference: return {}
     path = cache_dir() / "ref_logps" / f"{reference_key(model, splits)}.pt"
     if path.exists():
@@ -152,12 +162,14 @@ def _micro_losses(model, split, ref, b, objective):
     return objective.losses(pol_w, pol_l, ref_b), metrics
 
 def rank_micro_batches(batch: Sequence[int], batch_size: int, world: int = 1, rank: int = 0) -> list[list[int]]:
-    "This process's micro-batches of a global batch: its share in pieces of `batch_size`, as many on every process."
+    """This process's micro-batches of a global batch: its share in pieces of `batch_size`, as many
+    on every process."""
     mine, n = rank_share(batch, world, rank), max(1, math.ceil(math.ceil(len(batch) / world) / batch_size))
     return [mine[i * batch_size:(i + 1) * batch_size] for i in range(n)]
 
 def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, objective, accelerator: Accelerator) -> dict:
-    "One step's forward and backward on the global `batch` (this process's share); moves a group-robust objective's α."
+    """One step's forward and backward on the global `batch` (this process's share); moves a group-
+    robust objective's α."""
     world, groups, n_groups = accelerator.num_processes, split["group"], len(cfg.countries)
     micro = rank_micro_batches(batch, cfg.batch_size, world, accelerator.process_index)
     robust = isinstance(objective, GroupRobust)

@@ -32,7 +32,7 @@ class TrainConfig:
     objective: str = "gr-ipo"          # a key of objectives.REGISTRY
     out_dir: str = "outputs/run"       # relative to the working directory
     model: str = DEFAULT_MODEL         # embedded name, hub id or local folder (the base model)
-    init: str = ""                     # run folder of a finished run to start from (and use as reference); "" = the base model
+    init: str = ""                     # finished run to start from (and use as reference); "": the base model
     data: str = ""                     # GOQA source; "" = $GRPO_NB_DATA, else the hub id
     countries: Sequence[str] = tuple(PAPER_COUNTRIES)
     seed: int = 0
@@ -70,25 +70,33 @@ class TrainConfig:
     def validate(self) -> "TrainConfig":
         "Raise ValueError naming the first bad field; return self."
         def bad(msg): raise ValueError(f"bad training parameter: {msg}")
+        def number(k): return isinstance(getattr(self, k), (int, float))
+        def integer(v): return isinstance(v, int) and not isinstance(v, bool)
         if self.objective not in REGISTRY: bad(f"objective {self.objective!r} is not one of {tuple(REGISTRY)}")
-        if self.optimizer not in ("adamw", "rmsprop"): bad(f"optimizer {self.optimizer!r} is not 'adamw' or 'rmsprop'")
+        if self.optimizer not in ("adamw", "rmsprop"):
+            bad(f"optimizer {self.optimizer!r} is not 'adamw' or 'rmsprop'")
         for k in ("lr", "beta", "max_grad_norm", "lr_factor"):
-            if not (isinstance(getattr(self, k), (int, float)) and getattr(self, k) > 0): bad(f"{k} must be > 0, got {getattr(self, k)!r}")
-        if self.eta != "auto" and not (isinstance(self.eta, (int, float)) and not isinstance(self.eta, bool) and self.eta >= 0):
+            if not (number(k) and getattr(self, k) > 0): bad(f"{k} must be > 0, got {getattr(self, k)!r}")
+        if self.eta != "auto" and not (number("eta") and not isinstance(self.eta, bool) and self.eta >= 0):
             bad(f"eta must be >= 0, got {self.eta!r} (or 'auto' for the step size from theory)")
         for k in ("min_lr", "weight_decay", "label_smoothing"):
-            if not (isinstance(getattr(self, k), (int, float)) and getattr(self, k) >= 0): bad(f"{k} must be >= 0, got {getattr(self, k)!r}")
+            if not (number(k) and getattr(self, k) >= 0): bad(f"{k} must be >= 0, got {getattr(self, k)!r}")
         if not 0 <= self.chi <= 1: bad(f"chi must be in [0, 1], got {self.chi!r}")
         if self.quantize not in QUANTIZE: bad(f"quantize must be one of {QUANTIZE}, got {self.quantize!r}")
-        if self.quantize and not self.lora: bad("quantize needs lora=True: quantised base weights do not train (QLoRA trains LoRA adapters on them)")
+        if self.quantize and not self.lora:
+            bad("quantize needs lora=True: quantised base weights do not train (QLoRA trains LoRA adapters on them)")
         if self.label_smoothing >= 0.5: bad(f"label_smoothing must be < 0.5, got {self.label_smoothing}")
-        for k in ("batch_size", "grad_accum", "max_epochs", "eval_every", "patience", "eval_batch_size", "max_length", "max_prompt_length", "lora_r", "lora_alpha"):
-            v = getattr(self, k)
-            if not (isinstance(v, int) and not isinstance(v, bool) and v >= 1): bad(f"{k} must be an integer >= 1, got {v!r}")
-        if not (isinstance(self.max_steps, int) and self.max_steps >= 0): bad(f"max_steps must be an integer >= 0, got {self.max_steps!r}")
+        for k in ("batch_size", "grad_accum", "max_epochs", "eval_every", "patience", "eval_batch_size", "max_length",
+                  "max_prompt_length", "lora_r", "lora_alpha"):
+            if not (integer(getattr(self, k)) and getattr(self, k) >= 1):
+                bad(f"{k} must be an integer >= 1, got {getattr(self, k)!r}")
+        if not (isinstance(self.max_steps, int) and self.max_steps >= 0):
+            bad(f"max_steps must be an integer >= 0, got {self.max_steps!r}")
         if not (isinstance(self.seed, int) and self.seed >= 0): bad(f"seed must be an integer >= 0, got {self.seed!r}")
-        if not (isinstance(self.folds, int) and self.folds >= 0 and self.folds != 1): bad(f"folds must be 0 (no cross-fitting) or >= 2, got {self.folds!r}")
-        if self.folds and not (isinstance(self.fold, int) and 0 <= self.fold < self.folds): bad(f"fold must be in 0..{self.folds - 1}, got {self.fold!r}")
+        if not (isinstance(self.folds, int) and self.folds >= 0 and self.folds != 1):
+            bad(f"folds must be 0 (no cross-fitting) or >= 2, got {self.folds!r}")
+        if self.folds and not (isinstance(self.fold, int) and 0 <= self.fold < self.folds):
+            bad(f"fold must be in 0..{self.folds - 1}, got {self.fold!r}")
         if isinstance(self.countries, str) or not self.countries or not all(isinstance(c, str) for c in self.countries):
             bad(f"countries must be a non-empty list of names, got {self.countries!r}")
         if self.init and not (Path(self.init) / "done.json").is_file():
@@ -105,7 +113,8 @@ PAPER = {"sft": dict(optimizer="rmsprop", lr=1e-4, max_epochs=1),
 
 # %% ../nbs/03_trainer.ipynb #c49228b3
 def load_final(run_dir: str | os.PathLike, quantize: str = ""):
-    "A finished run's trained model and tokenizer: its `final/` adapter merged onto the model it started from (down its chain of `init` runs), or its saved full model."
+    """A finished run's trained model and tokenizer: its `final/` adapter merged onto the model it
+    started from (down its chain of `init` runs), or its saved full model."""
     run = Path(run_dir)
     final = run / "final"
     if not final.is_dir(): raise FileNotFoundError(f"{run} has no final/ model folder: the run did not finish writing it")
@@ -116,7 +125,8 @@ def load_final(run_dir: str | os.PathLike, quantize: str = ""):
     return PeftModel.from_pretrained(model, str(final)).merge_and_unload(), tok
 
 def load_start(cfg: TrainConfig):
-    "The model to train (with a fresh LoRA adapter if asked) and its tokenizer, from the base model or a finished run."
+    """The model to train (with a fresh LoRA adapter if asked) and its tokenizer, from the base
+    model or a finished run."""
     model, tok = load_final(cfg.init, cfg.quantize) if cfg.init else load_policy(cfg.model, quantize=cfg.quantize)
     if cfg.lora:
         from peft import get_peft_model
@@ -124,7 +134,8 @@ def load_start(cfg: TrainConfig):
     return model, tok
 
 def _init_base(init: str) -> str:
-    "The model a finished run's chain starts from: the base model of its first run (LoRA), or its saved full model."
+    """The model a finished run's chain starts from: the base model of its first run (LoRA), or its
+    saved full model."""
     final = Path(init) / "final"
     if not final.is_dir(): raise FileNotFoundError(f"{init} has no final/ model folder: the run did not finish writing it")
     if (final / "adapter_config.json").is_file():
@@ -144,7 +155,8 @@ def _config_dict(cfg: TrainConfig) -> dict:
     return {**asdict(cfg), "countries": list(cfg.countries)}
 
 def resolve_eta(cfg: TrainConfig, objective, groups: torch.Tensor, counts: torch.Tensor, total_steps: int) -> tuple[float, dict]:
-    "η for the run and how it was found: a number as given; 'auto': √(2 ln K / T) / M (see `losses.auto_eta`)."
+    """η for the run and how it was found: a number as given; 'auto': √(2 ln K / T) / M (see
+    `losses.auto_eta`)."""
     if cfg.eta != "auto": return float(cfg.eta), {}
     if not getattr(objective, "learns_weights", False): return 0.0, {}     # no weights to move
     per_step, order = cfg.batch_size * cfg.grad_accum, epoch_order(cfg, len(groups), 0)
@@ -158,7 +170,8 @@ def resolve_eta(cfg: TrainConfig, objective, groups: torch.Tensor, counts: torch
 
 # %% ../nbs/03_trainer.ipynb #0554fd02
 def train(cfg: TrainConfig, show_progress: bool = True, pairs=None) -> dict:
-    "Train one run in `cfg.out_dir` on `pairs` (train/val/test; default: GlobalOpinionQA as `cfg` says); its last evaluation."
+    """Train one run in `cfg.out_dir` on `pairs` (train/val/test; default: GlobalOpinionQA as `cfg`
+    says); its last evaluation."""
     cfg = dataclasses.replace(cfg, data=str(cfg.data or default_data_source())).validate()   # config.json records the data used
     out = Path(cfg.out_dir)
     refuse_foreign(out)                                # a file, or someone else's folder: refused before anything
@@ -167,7 +180,8 @@ def train(cfg: TrainConfig, show_progress: bool = True, pairs=None) -> dict:
         pairs = load_goqa_pairs(cfg.data or None, list(cfg.countries), seed=cfg.seed, all_pairs=cfg.all_pairs,
                                 folds=cfg.folds, fold=cfg.fold)
     elif pairs["train"].features["group"].names != list(cfg.countries):
-        raise ValueError(f"the pairs' groups {pairs['train'].features['group'].names} are not cfg.countries {list(cfg.countries)}")
+        names = pairs["train"].features["group"].names
+        raise ValueError(f"the pairs' groups {names} are not cfg.countries {list(cfg.countries)}")
     model_path(cfg.model if not cfg.init else _init_base(cfg.init))       # a bad model here: nothing written yet
     accelerator = make_accelerator()
     with contextlib.ExitStack() as stack:              # the main process locks and checks the folder; the others follow
@@ -205,7 +219,8 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
         if robust: objective.log_alpha = state.log_alpha
         log.info("resumed %s at step %d", out, state.step)
     callbacks = [JsonLog(out, main, resumed), AlphaCheck(), ProgressBar(total, show_progress, cfg.objective), Evaluate(),
-                 Checkpoint(out / "checkpoint.pt", main)] + ([Wandb(out, cfg.wandb_project, _config_dict(cfg))] if main and cfg.wandb else [])
+                 Checkpoint(out / "checkpoint.pt", main)]
+    if main and cfg.wandb: callbacks.append(Wandb(out, cfg.wandb_project, _config_dict(cfg)))
     learner = Learner(cfg, model, params, opt, objective, sched, state, splits, refs, accelerator, callbacks)
     last = learner.fit()
     unwrapped = accelerator.unwrap_model(model)
