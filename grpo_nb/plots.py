@@ -200,7 +200,8 @@ def interval_chart(per_country: pd.DataFrame, title: str, y_title: str, width: i
     base = alt.Chart(per_country).encode(x=alt.X("country:N", sort=xo, title=None), xOffset=alt.XOffset("method:N", sort=mo),
                                          color=alt.Color("method:N", sort=mo, scale=PALETTE))
     points = base.mark_point(filled=True, size=45).encode(y=alt.Y("mean:Q", title=y_title, scale=alt.Scale(zero=False)))
-    return (points + base.mark_errorbar().encode(y="lo:Q", y2="hi:Q")).properties(title=title, width=width, height=height)
+    bars = base.mark_errorbar().encode(y=alt.Y("lo:Q", title=y_title), y2="hi:Q")
+    return (points + bars).properties(title=title, width=width, height=height)
 
 def weights_chart(weights: pd.DataFrame, columns: int = 5) -> alt.FacetChart:
     "Group weights α over training steps per country, one panel per fold (`step`, `country`, `weight`, `fold`)."
