@@ -209,15 +209,16 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
     model, opt = accelerator.prepare(model, _optimizer(cfg, params))
     n_train, per_step = len(splits["train"]["group"]), cfg.batch_size * cfg.grad_accum
     total = min(cfg.max_steps or 10**9, math.ceil(n_train / per_step) * cfg.max_epochs)
-    eta, eta_auto = resolve_eta(cfg, objective, splits["train"]["group"], counts, total)
-    sched = PlateauSchedule(cfg.lr, eta, cfg.patience, cfg.lr_factor, cfg.min_lr)
-    # The group-robust state is log α in float64: a group far behind stays finite and can come back.
-    state = LoopState(log_alpha=objective.log_alpha if robust else uniform_log_weights(len(counts)), eta_auto=eta_auto)
     resumed = cfg.resume and (out / "checkpoint.pt").exists()
-    if resumed:
+    if resumed:                                       # schedule (η as resolved then, halved since) and log α as saved
         sched, state = restore(out / "checkpoint.pt", params, opt)
         if robust: objective.log_alpha = state.log_alpha
         log.info("resumed %s at step %d", out, state.step)
+    else:
+        eta, eta_auto = resolve_eta(cfg, objective, splits["train"]["group"], counts, total)
+        sched = PlateauSchedule(cfg.lr, eta, cfg.patience, cfg.lr_factor, cfg.min_lr)
+        # The group-robust state is log α in float64: a group far behind stays finite and can come back.
+        state = LoopState(log_alpha=objective.log_alpha if robust else uniform_log_weights(len(counts)), eta_auto=eta_auto)
     callbacks = [JsonLog(out, main, resumed), AlphaCheck(), ProgressBar(total, show_progress, cfg.objective), Evaluate(),
                  Checkpoint(out / "checkpoint.pt", main)]
     if main and cfg.wandb: callbacks.append(Wandb(out, cfg.wandb_project, _config_dict(cfg)))
