@@ -2,7 +2,7 @@
 
 # %% ../nbs/03b_loop.ipynb #cabe7ef0
 from __future__ import annotations
-import json, logging, math, os, random, zlib
+import contextlib, json, logging, math, os, random, time, zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -21,8 +21,8 @@ if TYPE_CHECKING: from grpo_nb.trainer import TrainConfig   # the run's configur
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'PlateauSchedule', 'epoch_order', 'LoopState', 'Callback', 'Learner', 'Evaluate', 'Checkpoint', 'restore',
-           'JsonLog', 'Wandb', 'ProgressBar', 'AlphaCheck']
+__all__ = ['log', 'PlateauSchedule', 'epoch_order', 'LoopState', 'Callback', 'PhaseClock', 'profile_table', 'Learner', 'Evaluate',
+           'Checkpoint', 'restore', 'JsonLog', 'Wandb', 'ProgressBar', 'AlphaCheck']
 
 # %% ../nbs/03b_loop.ipynb #a136aff7
 @dataclass
@@ -89,23 +89,68 @@ class LoopState:
 
 class Callback:
     """Called by the `Learner` at the events it defines methods for (each gets the learner); lower
-    `order` first."""
-    order = 0
+    `order` first; its time counts as `phase`."""
+    order, phase = 0, "other"
+
+# %% ../nbs/03b_loop.ipynb #5caa7b4a
+class PhaseClock:
+    "Exclusive wall time (and pairs scored) per named phase of a run; `with clock(name, pairs): ...`."
+    def __init__(self):
+        self.seconds, self.pairs, self.stack = {}, {}, []
+        self.start = self.mark = time.perf_counter()
+
+    def _charge(self) -> float:
+        "Charge the time since the last mark to the innermost open phase; return now."
+        now = time.perf_counter()
+        if self.stack: self.seconds[self.stack[-1]] = self.seconds.get(self.stack[-1], 0.0) + now - self.mark
+        self.mark = now
+        return now
+
+    @contextlib.contextmanager
+    def __call__(self, name: str, pairs: int = 0):
+        self._charge()                                  # the outer phase pauses while this one runs
+        self.stack.append(name)
+        try: yield
+        finally:
+            self._charge()
+            self.stack.pop()
+            self.pairs[name] = self.pairs.get(name, 0) + pairs
+
+    def profile(self) -> dict[str, float]:
+        "Seconds per phase, pairs/s where pairs were counted, `other` and `total` (seconds since the clock started)."
+        total = time.perf_counter() - self.start
+        out = {f"{k}_s": round(v, 3) for k, v in self.seconds.items()}
+        out.update({f"{k}_pairs_per_s": round(n / self.seconds[k], 3) for k, n in self.pairs.items() if n and self.seconds[k]})
+        out.update(other_s=round(total - sum(self.seconds.values()), 3), total_s=round(total, 3))
+        return out
+
+def profile_table(profile: dict) -> str:
+    "A phase profile as one line per phase: seconds, share of the total and pairs/s."
+    total, rows = profile["total_s"], []
+    for k, v in profile.items():
+        if not k.endswith("_s") or k.endswith("_per_s") or k == "total_s": continue
+        rate = profile.get(f"{k[:-2]}_pairs_per_s")
+        rows.append(f"{k[:-2]:<11}{v:9.1f} s {100 * v / total:5.1f} %" + (f"  {rate:6.2f} pairs/s" if rate else ""))
+    return "\n".join(rows + [f"{'total':<11}{total:9.1f} s"])
+
 
 # %% ../nbs/03b_loop.ipynb #74d0e8cc
 class Learner:
     """A run's loop: fit → epochs → steps; evaluation, the schedule, logs, checkpoints and the
     progress bar are callbacks."""
     def __init__(self, cfg: TrainConfig, model, params: list, opt, objective, sched: PlateauSchedule, state: LoopState,
-                 splits: dict, refs: dict, accelerator: Accelerator, callbacks: Sequence[Callback]):
+                 splits: dict, refs: dict, accelerator: Accelerator, callbacks: Sequence[Callback],
+                 clock: PhaseClock | None = None):
         self.cfg, self.model, self.params, self.opt, self.objective = cfg, model, params, opt, objective
         self.sched, self.state, self.splits, self.refs, self.accelerator = sched, state, splits, refs, accelerator
         self.callbacks = sorted(callbacks, key=lambda cb: cb.order)
         self.batch, self.rec, self.logged, self.last = [], {}, {}, None
+        self.clock = clock or PhaseClock()
 
     def emit(self, event: str) -> None:
         for cb in self.callbacks:
-            if hasattr(cb, event): getattr(cb, event)(self)
+            if not hasattr(cb, event): continue
+            with self.clock(cb.phase): getattr(cb, event)(self)
 
     def log(self, rec: dict) -> None:
         """One line of the run log: the loop's position, LR and η, then `rec`; the logging callbacks
@@ -145,13 +190,15 @@ class Learner:
         "One optimiser step on `self.batch`; its record in `self.rec`."
         robust = isinstance(self.objective, GroupRobust)
         if robust: self.objective.eta = self.sched.eta                   # the schedule halves η with each LR drop
-        rec = train_step(self.model, self.splits["train"], self.refs.get("train"), self.batch, self.cfg, self.objective,
-                         self.accelerator)
+        with self.clock("train", pairs=len(self.batch)):
+            rec = train_step(self.model, self.splits["train"], self.refs.get("train"), self.batch, self.cfg,
+                             self.objective, self.accelerator)
         if robust: self.state.log_alpha = self.objective.log_alpha.detach().cpu()
         self.emit("after_update")
-        rec["grad_norm/train"] = float(self.accelerator.clip_grad_norm_(self.params, self.cfg.max_grad_norm))   # before clipping
-        self.opt.step()
-        self.opt.zero_grad(set_to_none=True)
+        with self.clock("train"):
+            rec["grad_norm/train"] = float(self.accelerator.clip_grad_norm_(self.params, self.cfg.max_grad_norm))   # before clipping
+            self.opt.step()
+            self.opt.zero_grad(set_to_none=True)
         self.state.step += 1
         self.state.pos += len(self.batch)
         self.state.pairs += len(self.batch)
@@ -161,7 +208,7 @@ class Learner:
 class Evaluate(Callback):
     """Evaluation at the start, every `eval_every` training pairs and at the end; the plateau
     schedule steps on it."""
-    order = 10
+    order, phase = 10, "evaluate"
 
     def before_fit(self, run): run.last = self.evaluate(run) if run.state.step == 0 and run.state.evals == 0 else None
 
@@ -175,8 +222,10 @@ class Evaluate(Callback):
     def evaluate(self, run) -> dict:
         run.model.eval()
         plain, acc = run.accelerator.unwrap_model(run.model), run.accelerator   # no DDP collectives: each process scores a share
-        rec = {**evaluate(plain, run.splits["val"], run.refs.get("val"), run.objective, run.cfg, "vald", acc),
-               **evaluate(plain, run.splits["test"], run.refs.get("test"), run.objective, run.cfg, "eval", acc)}
+        scored = len(run.splits["val"]["group"]) + len(run.splits["test"]["group"])
+        with run.clock("evaluate", pairs=scored):
+            rec = {**evaluate(plain, run.splits["val"], run.refs.get("val"), run.objective, run.cfg, "vald", acc),
+                   **evaluate(plain, run.splits["test"], run.refs.get("test"), run.objective, run.cfg, "eval", acc)}
         run.model.train()
         rec.update(run.weights())
         if run.state.evals == 0: rec.update(run.state.eta_auto)             # how "auto" resolved: K, T, M and η
@@ -192,7 +241,7 @@ class Evaluate(Callback):
 class Checkpoint(Callback):
     """After each evaluation: parameters, optimiser, schedule, loop state and random state, written
     atomically by the main process."""
-    order = 20
+    order, phase = 20, "checkpoint"
 
     def __init__(self, path: Path, main: bool): self.path, self.main = path, main
 
@@ -216,6 +265,8 @@ def restore(path: Path, params: Sequence[torch.Tensor], opt) -> tuple[PlateauSch
 class JsonLog(Callback):
     """Appends each record to `log.jsonl` (main process); a resumed run first cuts the log back to
     its checkpoint's lines."""
+    phase = "log"
+
     def __init__(self, out: Path, main: bool, resumed: bool):
         self.path, self.main, self.resumed = out / "log.jsonl", main, resumed
 
@@ -231,6 +282,8 @@ class JsonLog(Callback):
 class Wandb(Callback):
     """Mirrors the run log to wandb (offline unless WANDB_MODE says otherwise), in the run folder;
     resumed runs continue theirs."""
+    phase = "log"
+
     def __init__(self, out: Path, project: str, config: dict):
         self.out, self.project, self.config, self.run = out, project, config, None
 
@@ -246,6 +299,8 @@ class Wandb(Callback):
 
 class ProgressBar(Callback):
     "A tqdm bar over the run's steps with the last loss and worst-group loss."
+    phase = "log"
+
     def __init__(self, total: int, show: bool, desc: str): self.total, self.show, self.desc = total, show, desc
     def before_fit(self, run):
         self.bar = tqdm(total=self.total, initial=run.state.step, disable=not self.show, desc=self.desc)
@@ -260,5 +315,7 @@ class ProgressBar(Callback):
 class AlphaCheck(Callback):
     """Stops the run if the group weights are not bitwise the same on every process (they come from
     one all-reduce)."""
+    phase = "train"
+
     def after_update(self, run):
         same_on_all_processes(run.accelerator, run.state.log_alpha, f"step {run.state.step + 1}: the group weights α")

@@ -135,17 +135,18 @@ def reference_key(model, splits: dict) -> str:
         h.update(json.dumps([(e["input_ids"], e["lengths"]) for e in splits[s]["packed"]]).encode())
     return h.hexdigest()
 
-def reference_logps(model, splits, objective, cfg, accelerator: Accelerator | None = None) -> dict:
+def reference_logps(model, splits, objective, cfg, accelerator: Accelerator | None = None, clock=None) -> dict:
     """Reference log-probs of every pair: once, with the starting weights (LoRA adapter off), cached
-    by `reference_key`."""
+    by `reference_key`; the pass is timed as phase "reference" on `clock` (a `loop.PhaseClock`)."""
     if not objective.needs_reference: return {}
     path = cache_dir() / "ref_logps" / f"{reference_key(model, splits)}.pt"
     if path.exists():
         try: return torch.load(path)
         except Exception as e: log.warning("recomputing unreadable reference cache %s (%s)", path, e)
     model.eval()
-    ctx = model.disable_adapter() if hasattr(model, "disable_adapter") else torch.no_grad()
-    with ctx:
+    ctx = model.disable_adapter() if hasattr(model, "disable_adapter") else contextlib.nullcontext()
+    n_pairs = sum(len(sp["group"]) for sp in splits.values())
+    with ctx, clock("reference", pairs=n_pairs) if clock else contextlib.nullcontext():
         refs = {s: split_logps(model, sp, list(range(len(sp["group"]))), cfg.eval_batch_size, accelerator)
                 for s, sp in splits.items()}
     model.train()

@@ -13,8 +13,8 @@ from accelerate import Accelerator
 
 from .data import PAPER_COUNTRIES, load_goqa_pairs, default_data_source, group_counts
 from .losses import uniform_log_weights, auto_eta, start_loss_bound
-from .loop import (AlphaCheck, Checkpoint, Evaluate, JsonLog, Learner, LoopState, PlateauSchedule, ProgressBar,
-                          Wandb, epoch_order, restore)
+from .loop import (AlphaCheck, Checkpoint, Evaluate, JsonLog, Learner, LoopState, PhaseClock, PlateauSchedule,
+                          ProgressBar, Wandb, epoch_order, profile_table, restore)
 from .model import DEFAULT_MODEL, QUANTIZE, load_policy, lora_config, model_path
 from .objectives import REGISTRY, GroupRobust, make_objective
 from .runs import atomic_dir, atomic_write, check_run_dir, refuse_foreign, run_lock
@@ -195,16 +195,17 @@ def train(cfg: TrainConfig, show_progress: bool = True, pairs=None) -> dict:
 
 def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_progress: bool) -> dict:
     "Set a run up in its locked folder and fit it; every process runs this, the main one writes."
-    main = accelerator.is_main_process
+    main, clock = accelerator.is_main_process, PhaseClock()
     torch.manual_seed(cfg.seed)
     np.random.seed(cfg.seed)
     random.seed(cfg.seed)
-    model, tok = load_start(cfg)
+    with clock("load"): model, tok = load_start(cfg)
     counts = torch.tensor(group_counts(pairs["train"]))                  # N_g of the training pairs
     objective = make_objective(cfg.objective, cfg.beta, cfg.label_smoothing, counts, chi=cfg.chi)
     robust = isinstance(objective, GroupRobust)
-    splits = {s: tokenised_split(pairs[s], tok, cfg, objective.one_per_record) for s in ("train", "val", "test")}
-    refs = reference_logps(model, splits, objective, cfg, accelerator)
+    with clock("tokenise"):
+        splits = {s: tokenised_split(pairs[s], tok, cfg, objective.one_per_record) for s in ("train", "val", "test")}
+    with clock("reference"): refs = reference_logps(model, splits, objective, cfg, accelerator, clock)
     params = [p for p in model.parameters() if p.requires_grad]
     model, opt = accelerator.prepare(model, _optimizer(cfg, params))
     n_train, per_step = len(splits["train"]["group"]), cfg.batch_size * cfg.grad_accum
@@ -222,14 +223,17 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
     callbacks = [JsonLog(out, main, resumed), AlphaCheck(), ProgressBar(total, show_progress, cfg.objective), Evaluate(),
                  Checkpoint(out / "checkpoint.pt", main)]
     if main and cfg.wandb: callbacks.append(Wandb(out, cfg.wandb_project, _config_dict(cfg)))
-    learner = Learner(cfg, model, params, opt, objective, sched, state, splits, refs, accelerator, callbacks)
+    learner = Learner(cfg, model, params, opt, objective, sched, state, splits, refs, accelerator, callbacks, clock)
     last = learner.fit()
     unwrapped = accelerator.unwrap_model(model)
     done = {"step": state.step, "pairs": state.pairs, "epochs": state.epoch, "lr": sched.lr, "eta": sched.eta,
             "processes": accelerator.num_processes, **state.eta_auto, **last}
     def finish():
-        atomic_dir(out / "final", lambda d: (unwrapped.save_pretrained(d), tok.save_pretrained(d)))
+        with clock("save"): atomic_dir(out / "final", lambda d: (unwrapped.save_pretrained(d), tok.save_pretrained(d)))
+        done["profile"] = clock.profile()              # where this process's time went, phase by phase
         atomic_write(out / "done.json", lambda p: p.write_text(json.dumps(done, indent=2)))
         learner.emit("after_done")
+        log.info("phase profile of %s:\n%s", out, profile_table(done["profile"]))
+        if show_progress: print(f"phase profile of {out}:\n{profile_table(done['profile'])}")
     on_main(accelerator, finish)
     return done
