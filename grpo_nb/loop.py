@@ -210,7 +210,11 @@ class Evaluate(Callback):
     schedule steps on it."""
     order, phase = 10, "evaluate"
 
-    def before_fit(self, run): run.last = self.evaluate(run) if run.state.step == 0 and run.state.evals == 0 else None
+    def before_fit(self, run):
+        if run.state.step or run.state.evals: return
+        # At step 0 the policy is the reference (the starting weights; a fresh adapter adds exactly 0): its log-probs
+        # are the reference pass's, bit for bit, so the first evaluation needs no forward of its own.
+        run.last = self.evaluate(run, at_reference=bool(run.refs))
 
     def after_step(self, run):
         pairs, every = run.state.pairs, run.cfg.eval_every
@@ -219,13 +223,15 @@ class Evaluate(Callback):
     def after_fit(self, run):
         if run.last is None: run.last = self.evaluate(run)
 
-    def evaluate(self, run) -> dict:
+    def evaluate(self, run, at_reference: bool = False) -> dict:
         run.model.eval()
         plain, acc = run.accelerator.unwrap_model(run.model), run.accelerator   # no DDP collectives: each process scores a share
-        scored = len(run.splits["val"]["group"]) + len(run.splits["test"]["group"])
+        scored = 0 if at_reference else len(run.splits["val"]["group"]) + len(run.splits["test"]["group"])
         with run.clock("evaluate", pairs=scored):
-            rec = {**evaluate(plain, run.splits["val"], run.refs.get("val"), run.objective, run.cfg, "vald", acc),
-                   **evaluate(plain, run.splits["test"], run.refs.get("test"), run.objective, run.cfg, "eval", acc)}
+            rec = {}
+            for split, tag in (("val", "vald"), ("test", "eval")):
+                ref = run.refs.get(split)
+                rec.update(evaluate(plain, run.splits[split], ref, run.objective, run.cfg, tag, acc, ref if at_reference else None))
         run.model.train()
         rec.update(run.weights())
         if run.state.evals == 0: rec.update(run.state.eta_auto)             # how "auto" resolved: K, T, M and η

@@ -2,7 +2,7 @@
 
 # %% ../nbs/01_model.ipynb #65ad6ba9
 from __future__ import annotations
-import importlib.util, json, logging, os, re, shutil, tempfile
+import contextlib, importlib.util, json, logging, os, re, shutil, tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -15,9 +15,10 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, P
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'DEFAULT_MODEL', 'PAPER_MODEL', 'EMBEDDED', 'LORA_TARGETS', 'IGNORE', 'QUANTIZE', 'ModelError', 'cache_dir',
-           'embedded_model_dir', 'model_path', 'default_dtype', 'load_tokenizer', 'lora_config', 'quantization_config',
-           'load_policy', 'encode', 'collate', 'response_logps', 'eval_logps']
+__all__ = ['log', 'DEFAULT_MODEL', 'PAPER_MODEL', 'EMBEDDED', 'LORA_TARGETS', 'IGNORE', 'QUANTIZE', 'PRECISIONS',
+           'NATIVE_BF16_FLAGS', 'ModelError', 'cache_dir', 'embedded_model_dir', 'model_path', 'default_dtype',
+           'load_tokenizer', 'lora_config', 'quantization_config', 'load_policy', 'cpu_flags', 'check_precision',
+           'autocast', 'encode', 'collate', 'response_logps', 'eval_logps']
 
 # %% ../nbs/01_model.ipynb #8e06726b
 DEFAULT_MODEL = "smollm2-135m"
@@ -134,6 +135,38 @@ def load_policy(name: str = DEFAULT_MODEL, lora: bool | LoraConfig = False, dtyp
     else: model = model.to(device)
     if lora: model = get_peft_model(model, lora if isinstance(lora, LoraConfig) else lora_config())
     return model, tok
+
+# %% ../nbs/01_model.ipynb #cdb17e93
+PRECISIONS = ("fp32", "bf16")
+"A run's compute precision: fp32 throughout, or the model's forward in bf16 autocast."
+NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+"CPU flags (Linux /proc/cpuinfo names) of native bf16 matrix products."
+
+def cpu_flags() -> set[str]:
+    "The CPU's feature flags as /proc/cpuinfo lists them (empty where there is no such file)."
+    try: lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError: return set()
+    return next((set(line.split(":", 1)[1].split()) for line in lines if line.startswith(("flags", "Features"))), set())
+
+def check_precision(precision: str, device: torch.device) -> None:
+    "Raise ModelError if `device` cannot run `precision` natively, naming what it lacks."
+    if precision not in PRECISIONS: raise ModelError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    if precision == "fp32": return
+    if device.type == "cuda":
+        if not torch.cuda.is_bf16_supported():
+            raise ModelError(f"precision='bf16' needs a GPU with bf16; {torch.cuda.get_device_name(device)} has none: use 'fp32'")
+        return
+    if device.type != "cpu": raise ModelError(f"precision='bf16' runs on CPUs and CUDA GPUs, not on {device.type!r}: use 'fp32'")
+    flags = cpu_flags()
+    if not flags & set(NATIVE_BF16_FLAGS):
+        simd = ", ".join(sorted(f for f in flags if f.startswith(("avx", "amx")))) or "none listed"
+        raise ModelError(f"precision='bf16' needs a CPU with native bf16 (flag {' or '.join(NATIVE_BF16_FLAGS)}); this CPU's "
+                         f"AVX/AMX flags: {simd}. Without them bf16 is emulated and slower than fp32: use precision='fp32'")
+
+def autocast(precision: str, device: torch.device):
+    "The context a model's forward runs in: bf16 autocast on `device` for 'bf16', none for 'fp32'."
+    return torch.autocast(device.type, dtype=torch.bfloat16) if precision == "bf16" else contextlib.nullcontext()
+
 
 # %% ../nbs/01_model.ipynb #ca74bea7
 def encode(tok: PreTrainedTokenizerBase, prompt: str, response: str, max_length: int = 512,

@@ -6,7 +6,7 @@ from typing import Sequence
 
 import torch
 
-from .model import IGNORE, encode
+from .model import IGNORE, autocast, encode
 
 # %% auto #0
 __all__ = ['pack', 'collate_packed', 'packed_logps']
@@ -42,14 +42,16 @@ def collate_packed(examples: Sequence[dict], dtype: torch.dtype = torch.float32)
             "n_examples": len(examples), "n_responses": max(len(e["lengths"]) for e in examples)}
 
 # %% ../nbs/01b_packed.ipynb #9eb170c1
-def packed_logps(model: torch.nn.Module, batch: dict) -> torch.Tensor:
-    "Summed log-probability of each response of each packed example, `[examples, responses]`; logits only where needed."
+def packed_logps(model: torch.nn.Module, batch: dict, precision: str = "fp32") -> torch.Tensor:
+    """Summed log-probability of each response of each packed example, `[examples, responses]`;
+    logits only where needed. The forward runs in `precision` (`model.autocast`); log-softmax in fp32."""
     dev = next(model.parameters()).device
     dtype = next(p for p in model.parameters() if p.is_floating_point()).dtype
     mask = batch["attention_mask"].to(dev)
     if mask.dtype != dtype: mask = torch.where(mask < 0, torch.finfo(dtype).min, 0.0).to(dtype)
-    logits = model(input_ids=batch["input_ids"].to(dev), attention_mask=mask, position_ids=batch["position_ids"].to(dev),
-                   logits_to_keep=batch["keep"].to(dev)).logits[0]
+    with autocast(precision, dev):
+        logits = model(input_ids=batch["input_ids"].to(dev), attention_mask=mask, position_ids=batch["position_ids"].to(dev),
+                       logits_to_keep=batch["keep"].to(dev)).logits[0]
     src, tgt, rows, which = (batch[k].to(dev) for k in ("src", "tgt", "rows", "which"))
     lp = torch.log_softmax(logits[src].float(), -1).gather(-1, tgt[:, None])[:, 0]
     k = batch["n_responses"]

@@ -72,21 +72,21 @@ def rank_share(items: Sequence, world: int, rank: int) -> list:
     share = math.ceil(len(items) / world)
     return list(items[rank * share:(rank + 1) * share])
 
-def pair_logps(model, split: dict, idx: Sequence[int]) -> torch.Tensor:
+def pair_logps(model, split: dict, idx: Sequence[int], precision: str = "fp32") -> torch.Tensor:
     """Summed log-probs `[len(idx), 2]` (chosen, rejected) of pairs `idx`, as one packed batch (with
-    a graph when grad is on)."""
-    return packed_logps(model, collate_packed([split["packed"][j] for j in idx])).float()
+    a graph when grad is on), the forward in `precision`."""
+    return packed_logps(model, collate_packed([split["packed"][j] for j in idx]), precision).float()
 
-def split_logps(model, split: dict, idx: Sequence[int], batch_size: int,
-                accelerator: Accelerator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def split_logps(model, split: dict, idx: Sequence[int], batch_size: int, accelerator: Accelerator | None = None,
+                precision: str = "fp32") -> tuple[torch.Tensor, torch.Tensor]:
     """Summed log-probs (chosen, rejected) of pairs `idx`, no gradient, `batch_size` pairs per row;
     shared over processes."""
     if accelerator is not None and accelerator.num_processes > 1:     # each process scores its share, every process gets all
         mine = rank_share(idx, accelerator.num_processes, accelerator.process_index)
-        parts = gather_object([split_logps(model, split, mine, batch_size)])
+        parts = gather_object([split_logps(model, split, mine, batch_size, precision=precision)])
         return torch.cat([w for w, _ in parts]), torch.cat([l for _, l in parts])
     with torch.no_grad():
-        lp = [pair_logps(model, split, idx[s:s + batch_size]).cpu() for s in range(0, len(idx), batch_size)]
+        lp = [pair_logps(model, split, idx[s:s + batch_size], precision).cpu() for s in range(0, len(idx), batch_size)]
     out = torch.cat(lp) if lp else torch.zeros(0, 2)
     return out[:, 0], out[:, 1]
 
@@ -113,19 +113,20 @@ def metric_record(per_pair: dict[str, torch.Tensor], groups: torch.Tensor, k: in
     return rec
 
 def evaluate(model, split: dict, ref: tuple | None, objective, cfg: TrainConfig, tag: str,
-             accelerator: Accelerator | None = None) -> dict[str, float]:
+             accelerator: Accelerator | None = None, logps: tuple | None = None) -> dict[str, float]:
     """Per-group loss and pair metrics of `model` (unwrapped) on a whole split, shared over the
-    processes of `accelerator`."""
+    processes of `accelerator`; `logps`: the policy's (chosen, rejected) log-probs when known."""
     idx = list(range(len(split["group"])))
-    pol_w, pol_l = split_logps(model, split, idx, cfg.eval_batch_size, accelerator)
+    pol_w, pol_l = logps or split_logps(model, split, idx, cfg.eval_batch_size, accelerator, cfg.precision)
     per = {"loss": objective.losses(pol_w, pol_l, ref), **objective.metrics(pol_w, pol_l, ref)}
     return metric_record(per, split["group"], len(cfg.countries), tag)
 
 # %% ../nbs/03a_step.ipynb #401e4773
-def reference_key(model, splits: dict) -> str:
+def reference_key(model, splits: dict, precision: str = "fp32") -> str:
     """Names a reference pass: the starting weights (LoRA adapters excluded), every pair's token
-    ids, the dtype."""
+    ids, the dtype and the compute precision."""
     h = hashlib.blake2b(digest_size=20)
+    if precision != "fp32": h.update(precision.encode())       # fp32 keys stay those of caches written before
     for name, p in model.named_parameters():
         if "lora_" in name: continue
         h.update(name.encode())
@@ -139,7 +140,7 @@ def reference_logps(model, splits, objective, cfg, accelerator: Accelerator | No
     """Reference log-probs of every pair: once, with the starting weights (LoRA adapter off), cached
     by `reference_key`; the pass is timed as phase "reference" on `clock` (a `loop.PhaseClock`)."""
     if not objective.needs_reference: return {}
-    path = cache_dir() / "ref_logps" / f"{reference_key(model, splits)}.pt"
+    path = cache_dir() / "ref_logps" / f"{reference_key(model, splits, cfg.precision)}.pt"
     if path.exists():
         try: return torch.load(path)
         except Exception as e: log.warning("recomputing unreadable reference cache %s (%s)", path, e)
@@ -147,16 +148,16 @@ def reference_logps(model, splits, objective, cfg, accelerator: Accelerator | No
     ctx = model.disable_adapter() if hasattr(model, "disable_adapter") else contextlib.nullcontext()
     n_pairs = sum(len(sp["group"]) for sp in splits.values())
     with ctx, clock("reference", pairs=n_pairs) if clock else contextlib.nullcontext():
-        refs = {s: split_logps(model, sp, list(range(len(sp["group"]))), cfg.eval_batch_size, accelerator)
+        refs = {s: split_logps(model, sp, list(range(len(sp["group"]))), cfg.eval_batch_size, accelerator, cfg.precision)
                 for s, sp in splits.items()}
     model.train()
     if accelerator is None or accelerator.is_main_process: atomic_write(path, lambda p: torch.save(refs, p))
     return refs
 
 # %% ../nbs/03a_step.ipynb #792308e5
-def _micro_losses(model, split, ref, b, objective):
+def _micro_losses(model, split, ref, b, objective, precision):
     "Per-pair training losses (with graph) of micro-batch `b` and its per-pair metrics."
-    lp = pair_logps(model, split, b)
+    lp = pair_logps(model, split, b, precision)
     pol_w, pol_l = lp[:, 0], lp[:, 1]
     ref_b = (ref[0][b].to(lp.device), ref[1][b].to(lp.device)) if objective.needs_reference else None
     metrics = objective.metrics(pol_w.detach(), pol_l.detach(), ref_b) if objective.train_metrics else {}
@@ -175,25 +176,28 @@ def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, objective,
     micro = rank_micro_batches(batch, cfg.batch_size, world, accelerator.process_index)
     robust = isinstance(objective, GroupRobust)
     def run(b):      # an empty micro-batch still runs (on one pair, weight 0) so every process makes the same DDP calls
-        losses, m = _micro_losses(model, split, ref, b or batch[:1], objective)
+        losses, m = _micro_losses(model, split, ref, b or batch[:1], objective, cfg.precision)
         return (losses, m) if b else (losses * 0, None)
-    def group_L(losses, b): return objective.group_losses(losses, groups[b or batch[:1]])
-    first = None
-    if robust:       # α from the global batch: each process's group losses, summed over processes
-        if len(micro) == 1:                       # one micro-batch: its training forward gives α's losses too
-            first = run(micro[0])
-            L = group_L(first[0], micro[0]).detach()
-        else:
-            with torch.no_grad(): L = sum(group_L(run(b)[0], b) for b in micro)
-        L = accelerator.reduce(L.double(), "sum").cpu()
+    # DDP reads "sync gradients?" at the forward: all but the last micro-batch run without it. The backward is
+    # scaled by W because DDP averages gradients over processes and the step needs their sum.
+    def sync_if_last(i): return accelerator.no_sync(model) if i < len(micro) - 1 else contextlib.nullcontext()
+    forwards, parts = [], []
+    if robust:       # α moves on the global batch's group losses before any backward, so every forward runs first
+        for i, b in enumerate(micro):
+            with sync_if_last(i): forwards.append(run(b))
+        L = sum(objective.group_losses(losses.detach(), groups[b or batch[:1]]) for (losses, _), b in zip(forwards, micro))
+        L = accelerator.reduce(L.double(), "sum").cpu()          # each process's group losses, summed over processes
         objective.update(L)
-    total, metrics = 0.0, []
-    for i, b in enumerate(micro):
-        losses, m = first if (first and i == 0) else run(b)
-        loss = objective.loss(losses, groups[b or batch[:1]]) if robust else losses.sum() / len(batch)
-        with accelerator.no_sync(model) if i < len(micro) - 1 else contextlib.nullcontext():
-            accelerator.backward(loss * world)        # DDP averages gradients over processes; the step needs their sum
-        total += float(loss.detach())
+        parts = [objective.loss(losses, groups[b or batch[:1]]) for (losses, _), b in zip(forwards, micro)]
+        accelerator.backward(sum(parts) * world)  # one backward through every graph: DDP reduces the summed gradient once
+    else:            # each micro-batch's forward and backward in turn, at the memory of one micro-batch
+        for i, b in enumerate(micro):
+            with sync_if_last(i):
+                forwards.append(run(b))
+                parts.append(forwards[-1][0].sum() / len(batch))
+                accelerator.backward(parts[-1] * world)
+    total, metrics = sum(float(part.detach()) for part in parts), []
+    for (losses, m), b in zip(forwards, micro):
         if m is not None: metrics.append({"idx": torch.tensor(b), "loss": losses.detach().cpu(), **{k: v.cpu() for k, v in m.items()}})
     if world > 1: metrics, total = gather_object(metrics), float(accelerator.reduce(torch.tensor(total, device=accelerator.device), "sum"))
     per = {k: torch.cat([m[k] for m in metrics]) for k in metrics[0]}

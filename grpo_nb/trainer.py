@@ -15,7 +15,7 @@ from .data import PAPER_COUNTRIES, load_goqa_pairs, default_data_source, group_c
 from .losses import uniform_log_weights, auto_eta, start_loss_bound
 from .loop import (AlphaCheck, Checkpoint, Evaluate, JsonLog, Learner, LoopState, PhaseClock, PlateauSchedule,
                           ProgressBar, Wandb, epoch_order, profile_table, restore)
-from .model import DEFAULT_MODEL, QUANTIZE, load_policy, lora_config, model_path
+from .model import DEFAULT_MODEL, PRECISIONS, QUANTIZE, check_precision, load_policy, lora_config, model_path
 from .objectives import REGISTRY, GroupRobust, make_objective
 from .runs import atomic_dir, atomic_write, check_run_dir, refuse_foreign, run_lock
 from .step import make_accelerator, on_main, reference_logps, tokenised_split
@@ -62,6 +62,7 @@ class TrainConfig:
     eval_batch_size: int = 16
     max_length: int = 512
     max_prompt_length: int = 256
+    precision: str = "fp32"            # fp32 | bf16: the model's forward in bf16 autocast (CPUs with avx512_bf16/amx_bf16, GPUs)
     resume: bool = False
     overwrite: bool = False
     wandb: bool = True                 # offline unless WANDB_MODE says otherwise
@@ -83,6 +84,7 @@ class TrainConfig:
             if not (number(k) and getattr(self, k) >= 0): bad(f"{k} must be >= 0, got {getattr(self, k)!r}")
         if not 0 <= self.chi <= 1: bad(f"chi must be in [0, 1], got {self.chi!r}")
         if self.quantize not in QUANTIZE: bad(f"quantize must be one of {QUANTIZE}, got {self.quantize!r}")
+        if self.precision not in PRECISIONS: bad(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         if self.quantize and not self.lora:
             bad("quantize needs lora=True: quantised base weights do not train (QLoRA trains LoRA adapters on them)")
         if self.label_smoothing >= 0.5: bad(f"label_smoothing must be < 0.5, got {self.label_smoothing}")
@@ -184,6 +186,7 @@ def train(cfg: TrainConfig, show_progress: bool = True, pairs=None) -> dict:
         raise ValueError(f"the pairs' groups {names} are not cfg.countries {list(cfg.countries)}")
     model_path(cfg.model if not cfg.init else _init_base(cfg.init))       # a bad model here: nothing written yet
     accelerator = make_accelerator()
+    check_precision(cfg.precision, accelerator.device)                  # bf16 on a machine without it: nothing written yet
     with contextlib.ExitStack() as stack:              # the main process locks and checks the folder; the others follow
         def claim():
             out.mkdir(parents=True, exist_ok=True)
