@@ -2,6 +2,7 @@
 
 # %% ../nbs/01b_packed.ipynb #149904bc
 from __future__ import annotations
+import math
 from typing import Sequence
 
 import torch
@@ -20,26 +21,55 @@ def pack(tok, prompt: str, responses: Sequence[str], **encode_kw) -> dict[str, l
     return {"input_ids": encs[0]["input_ids"][:n_prompt] + [t for r in resp for t in r], "n_prompt": n_prompt, "lengths": [len(r) for r in resp]}
 
 # %% ../nbs/01b_packed.ipynb #bb20258b
-def collate_packed(examples: Sequence[dict], dtype: torch.dtype = torch.float32) -> dict[str, torch.Tensor]:
-    "All packed examples in one row, no padding: 4D attention mask, position ids, and the positions and tokens to score."
-    ids, pos, seg, owner, rows, srcs, tgts, which = [], [], [], [], [], [], [], []
-    for b, e in enumerate(examples):
-        off, p = len(ids), e["n_prompt"]
-        ids += e["input_ids"]; owner += [b] * len(e["input_ids"])
-        pos += range(p); seg += [0] * p
-        start = off + p                                                  # first token of response 0
-        for k, L in enumerate(e["lengths"]):
-            pos += range(p, p + L); seg += [k + 1] * L
-            srcs += [off + p - 1] + list(range(start, start + L - 1))   # the hidden state predicting each token
-            tgts += ids[start:start + L]; rows += [b] * L; which += [k] * L
-            start += L
-    seg, owner, i = torch.tensor(seg), torch.tensor(owner), torch.arange(len(ids))
-    allowed = (i[None, :] <= i[:, None]) & (owner[None, :] == owner[:, None]) & ((seg[None, :] == 0) | (seg[None, :] == seg[:, None]))
-    mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, torch.finfo(dtype).min)[None, None]
+def _rows(examples: Sequence[dict], per_row: int) -> list[list[int]]:
+    """Examples dealt into ⌈n / per_row⌉ rows of at most `per_row` (0: one row), longest first to the
+    row with the fewest tokens so far; each row in example order."""
+    n_rows = math.ceil(len(examples) / per_row) if per_row else 1
+    rows, tokens = [[] for _ in range(n_rows)], [0] * n_rows
+    for b in sorted(range(len(examples)), key=lambda b: -len(examples[b]["input_ids"])):
+        r = min((r for r in range(n_rows) if not per_row or len(rows[r]) < per_row), key=lambda r: tokens[r])
+        rows[r].append(b)
+        tokens[r] += len(examples[b]["input_ids"])
+    return [sorted(row) for row in rows]
+
+def collate_packed(examples: Sequence[dict], dtype: torch.dtype = torch.float32, per_row: int = 0) -> dict[str, torch.Tensor]:
+    """Packed examples end to end in rows of at most `per_row` (0: all in one row), padded to the
+    longest row: 4D attention mask, position ids, and the positions and tokens to score."""
+    ids, pos, masks, srcs, src_row, tgts, owners, which = [], [], [], [], [], [], [], []
+    layout = _rows(examples, per_row)
+    width = max(sum(len(examples[b]["input_ids"]) for b in row) for row in layout)
+    for r, row in enumerate(layout):
+        r_ids, seg, owner = [], [], []
+        for b in row:
+            e, p = examples[b], examples[b]["n_prompt"]
+            off = len(r_ids)
+            r_ids += e["input_ids"]
+            owner += [b] * len(e["input_ids"])
+            pos += range(p)
+            seg += [0] * p
+            start = off + p                                                  # first token of response 0
+            for k, L in enumerate(e["lengths"]):
+                pos += range(p, p + L)
+                seg += [k + 1] * L
+                srcs += [off + p - 1] + list(range(start, start + L - 1))   # the hidden state predicting each token
+                tgts += r_ids[start:start + L]
+                owners += [b] * L
+                which += [k] * L
+                start += L
+        n_pad = width - len(r_ids)
+        ids += r_ids + [0] * n_pad
+        pos += [0] * n_pad
+        src_row += [r] * (len(srcs) - len(src_row))
+        seg_t, own_t, i = torch.tensor(seg + [-1] * n_pad), torch.tensor(owner + [-1] * n_pad), torch.arange(width)
+        allowed = (i[None, :] <= i[:, None]) & (own_t[None, :] == own_t[:, None]) & ((seg_t[None, :] == 0) | (seg_t[None, :] == seg_t[:, None]))
+        allowed |= (own_t[:, None] < 0) & (i[None, :] == i[:, None])         # a padding position sees itself only (no empty softmax)
+        masks.append(torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, torch.finfo(dtype).min))
     keep, src = torch.unique(torch.tensor(srcs), return_inverse=True)
-    return {"input_ids": torch.tensor(ids)[None], "position_ids": torch.tensor(pos)[None], "attention_mask": mask, "keep": keep,
-            "src": src, "tgt": torch.tensor(tgts), "rows": torch.tensor(rows), "which": torch.tensor(which),
+    return {"input_ids": torch.tensor(ids).view(len(layout), width), "position_ids": torch.tensor(pos).view(len(layout), width),
+            "attention_mask": torch.stack(masks)[:, None], "keep": keep, "src": src, "src_row": torch.tensor(src_row),
+            "tgt": torch.tensor(tgts), "rows": torch.tensor(owners), "which": torch.tensor(which),
             "n_examples": len(examples), "n_responses": max(len(e["lengths"]) for e in examples)}
+
 
 # %% ../nbs/01b_packed.ipynb #9eb170c1
 def packed_logps(model: torch.nn.Module, batch: dict, precision: str = "fp32") -> torch.Tensor:
@@ -51,8 +81,8 @@ def packed_logps(model: torch.nn.Module, batch: dict, precision: str = "fp32") -
     if mask.dtype != dtype: mask = torch.where(mask < 0, torch.finfo(dtype).min, 0.0).to(dtype)
     with autocast(precision, dev):
         logits = model(input_ids=batch["input_ids"].to(dev), attention_mask=mask, position_ids=batch["position_ids"].to(dev),
-                       logits_to_keep=batch["keep"].to(dev)).logits[0]
-    src, tgt, rows, which = (batch[k].to(dev) for k in ("src", "tgt", "rows", "which"))
-    lp = torch.log_softmax(logits[src].float(), -1).gather(-1, tgt[:, None])[:, 0]
+                       logits_to_keep=batch["keep"].to(dev)).logits                  # [rows, kept positions, vocab]
+    src_row, src, tgt, rows, which = (batch[k].to(dev) for k in ("src_row", "src", "tgt", "rows", "which"))
+    lp = torch.log_softmax(logits[src_row, src].float(), -1).gather(-1, tgt[:, None])[:, 0]
     k = batch["n_responses"]
     return torch.zeros(batch["n_examples"] * k, dtype=lp.dtype, device=dev).index_add(0, rows * k + which, lp).view(-1, k)

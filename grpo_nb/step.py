@@ -72,21 +72,21 @@ def rank_share(items: Sequence, world: int, rank: int) -> list:
     share = math.ceil(len(items) / world)
     return list(items[rank * share:(rank + 1) * share])
 
-def pair_logps(model, split: dict, idx: Sequence[int], precision: str = "fp32") -> torch.Tensor:
-    """Summed log-probs `[len(idx), 2]` (chosen, rejected) of pairs `idx`, as one packed batch (with
-    a graph when grad is on), the forward in `precision`."""
-    return packed_logps(model, collate_packed([split["packed"][j] for j in idx]), precision).float()
+def pair_logps(model, split: dict, idx: Sequence[int], precision: str = "fp32", per_row: int = 0) -> torch.Tensor:
+    """Summed log-probs `[len(idx), 2]` (chosen, rejected) of pairs `idx`, one packed batch of rows of
+    `per_row` pairs (with a graph when grad is on), the forward in `precision`."""
+    return packed_logps(model, collate_packed([split["packed"][j] for j in idx], per_row=per_row), precision).float()
 
 def split_logps(model, split: dict, idx: Sequence[int], batch_size: int, accelerator: Accelerator | None = None,
-                precision: str = "fp32") -> tuple[torch.Tensor, torch.Tensor]:
+                precision: str = "fp32", per_row: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Summed log-probs (chosen, rejected) of pairs `idx`, no gradient, `batch_size` pairs per row;
     shared over processes."""
     if accelerator is not None and accelerator.num_processes > 1:     # each process scores its share, every process gets all
         mine = rank_share(idx, accelerator.num_processes, accelerator.process_index)
-        parts = gather_object([split_logps(model, split, mine, batch_size, precision=precision)])
+        parts = gather_object([split_logps(model, split, mine, batch_size, precision=precision, per_row=per_row)])
         return torch.cat([w for w, _ in parts]), torch.cat([l for _, l in parts])
     with torch.no_grad():
-        lp = [pair_logps(model, split, idx[s:s + batch_size], precision).cpu() for s in range(0, len(idx), batch_size)]
+        lp = [pair_logps(model, split, idx[s:s + batch_size], precision, per_row).cpu() for s in range(0, len(idx), batch_size)]
     out = torch.cat(lp) if lp else torch.zeros(0, 2)
     return out[:, 0], out[:, 1]
 
@@ -117,16 +117,16 @@ def evaluate(model, split: dict, ref: tuple | None, objective, cfg: TrainConfig,
     """Per-group loss and pair metrics of `model` (unwrapped) on a whole split, shared over the
     processes of `accelerator`; `logps`: the policy's (chosen, rejected) log-probs when known."""
     idx = list(range(len(split["group"])))
-    pol_w, pol_l = logps or split_logps(model, split, idx, cfg.eval_batch_size, accelerator, cfg.precision)
+    pol_w, pol_l = logps or split_logps(model, split, idx, cfg.eval_batch_size, accelerator, cfg.precision, cfg.pairs_per_row)
     per = {"loss": objective.losses(pol_w, pol_l, ref), **objective.metrics(pol_w, pol_l, ref)}
     return metric_record(per, split["group"], len(cfg.countries), tag)
 
 # %% ../nbs/03a_step.ipynb #401e4773
-def reference_key(model, splits: dict, precision: str = "fp32") -> str:
+def reference_key(model, splits: dict, precision: str = "fp32", per_row: int = 0) -> str:
     """Names a reference pass: the starting weights (LoRA adapters excluded), every pair's token
-    ids, the dtype and the compute precision."""
+    ids, the dtype, the compute precision and the pairs per row (both change the last bits)."""
     h = hashlib.blake2b(digest_size=20)
-    if precision != "fp32": h.update(precision.encode())       # fp32 keys stay those of caches written before
+    if precision != "fp32" or per_row: h.update(f"{precision} {per_row}".encode())   # one-row fp32: the keys of before
     for name, p in model.named_parameters():
         if "lora_" in name: continue
         h.update(name.encode())
@@ -140,7 +140,7 @@ def reference_logps(model, splits, objective, cfg, accelerator: Accelerator | No
     """Reference log-probs of every pair: once, with the starting weights (LoRA adapter off), cached
     by `reference_key`; the pass is timed as phase "reference" on `clock` (a `loop.PhaseClock`)."""
     if not objective.needs_reference: return {}
-    path = cache_dir() / "ref_logps" / f"{reference_key(model, splits, cfg.precision)}.pt"
+    path = cache_dir() / "ref_logps" / f"{reference_key(model, splits, cfg.precision, cfg.pairs_per_row)}.pt"
     if path.exists():
         try: return torch.load(path)
         except Exception as e: log.warning("recomputing unreadable reference cache %s (%s)", path, e)
@@ -148,16 +148,17 @@ def reference_logps(model, splits, objective, cfg, accelerator: Accelerator | No
     ctx = model.disable_adapter() if hasattr(model, "disable_adapter") else contextlib.nullcontext()
     n_pairs = sum(len(sp["group"]) for sp in splits.values())
     with ctx, clock("reference", pairs=n_pairs) if clock else contextlib.nullcontext():
-        refs = {s: split_logps(model, sp, list(range(len(sp["group"]))), cfg.eval_batch_size, accelerator, cfg.precision)
+        refs = {s: split_logps(model, sp, list(range(len(sp["group"]))), cfg.eval_batch_size, accelerator, cfg.precision,
+                               cfg.pairs_per_row)
                 for s, sp in splits.items()}
     model.train()
     if accelerator is None or accelerator.is_main_process: atomic_write(path, lambda p: torch.save(refs, p))
     return refs
 
 # %% ../nbs/03a_step.ipynb #792308e5
-def _micro_losses(model, split, ref, b, objective, precision):
+def _micro_losses(model, split, ref, b, objective, cfg):
     "Per-pair training losses (with graph) of micro-batch `b` and its per-pair metrics."
-    lp = pair_logps(model, split, b, precision)
+    lp = pair_logps(model, split, b, cfg.precision, cfg.pairs_per_row)
     pol_w, pol_l = lp[:, 0], lp[:, 1]
     ref_b = (ref[0][b].to(lp.device), ref[1][b].to(lp.device)) if objective.needs_reference else None
     metrics = objective.metrics(pol_w.detach(), pol_l.detach(), ref_b) if objective.train_metrics else {}
@@ -176,7 +177,7 @@ def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, objective,
     micro = rank_micro_batches(batch, cfg.batch_size, world, accelerator.process_index)
     robust = isinstance(objective, GroupRobust)
     def run(b):      # an empty micro-batch still runs (on one pair, weight 0) so every process makes the same DDP calls
-        losses, m = _micro_losses(model, split, ref, b or batch[:1], objective, cfg.precision)
+        losses, m = _micro_losses(model, split, ref, b or batch[:1], objective, cfg)
         return (losses, m) if b else (losses * 0, None)
     # DDP reads "sync gradients?" at the forward: all but the last micro-batch run without it. The backward is
     # scaled by W because DDP averages gradients over processes and the step needs their sum.

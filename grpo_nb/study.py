@@ -42,7 +42,8 @@ def ensure_init(cfg: TrainConfig, show_progress: bool = True) -> None:
     print(f"SFT run {cfg.init} not found: training it first with the sft defaults (then reused)")
     sft = stage_config("sft", model=cfg.model, data=cfg.data, countries=list(cfg.countries), seed=cfg.seed,
                        folds=cfg.folds, fold=cfg.fold, out_dir=cfg.init, lora=cfg.lora, wandb=cfg.wandb, max_length=cfg.max_length,
-                       max_prompt_length=cfg.max_prompt_length, eval_batch_size=cfg.eval_batch_size, resume=True)
+                       max_prompt_length=cfg.max_prompt_length, eval_batch_size=cfg.eval_batch_size, precision=cfg.precision,
+                       pairs_per_row=cfg.pairs_per_row, resume=True)
     train(sft, show_progress)
 
 # %% ../nbs/06_study.ipynb #f7dea3f1

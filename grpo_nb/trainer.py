@@ -63,6 +63,7 @@ class TrainConfig:
     max_length: int = 512
     max_prompt_length: int = 256
     precision: str = "fp32"            # fp32 | bf16: the model's forward in bf16 autocast (CPUs with avx512_bf16/amx_bf16, GPUs)
+    pairs_per_row: int = 4             # pairs per packed row of a forward; 0: a whole micro-batch in one row
     resume: bool = False
     overwrite: bool = False
     wandb: bool = True                 # offline unless WANDB_MODE says otherwise
@@ -92,6 +93,8 @@ class TrainConfig:
                   "max_prompt_length", "lora_r", "lora_alpha"):
             if not (integer(getattr(self, k)) and getattr(self, k) >= 1):
                 bad(f"{k} must be an integer >= 1, got {getattr(self, k)!r}")
+        if not (integer(self.pairs_per_row) and self.pairs_per_row >= 0):
+            bad(f"pairs_per_row must be an integer >= 0 (0: one row per micro-batch), got {self.pairs_per_row!r}")
         if not (isinstance(self.max_steps, int) and self.max_steps >= 0):
             bad(f"max_steps must be an integer >= 0, got {self.max_steps!r}")
         if not (isinstance(self.seed, int) and self.seed >= 0): bad(f"seed must be an integer >= 0, got {self.seed!r}")
