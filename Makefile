@@ -1,5 +1,5 @@
 # grpo_nb: every set-up step lives here, so a fresh clone needs only Python 3.10+ and pip.
-#   make study   install, then run the study SFT → IPO → GR-IPO under outputs/
+#   make study   install, then run the study SFT → IPO → GR-IPO under outputs/ (PRECISION=bf16: outputs/bf16/)
 #   make test    install, then check notebooks/modules are in sync and run nbdev_test
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -42,12 +42,18 @@ install: $(STAMP)
 # Each stage writes outputs/<stage>/ (run folder) and outputs/<stage>.ipynb (executed notebook, written to
 # outputs/.<stage>.tmp.ipynb first and renamed when the stage succeeds: a failed stage keeps the previous one);
 # a finished stage is reused (resume), so an interrupted study continues where it stopped.
+# `make study PRECISION=bf16` runs the same chain with the model's forward in bf16 (a CPU with avx512_bf16 or amx_bf16,
+# or a bf16 GPU) under outputs/bf16/.
 STUDY_ARGS ?=
+PRECISION ?= fp32
+STUDY_DIR := outputs$(if $(filter-out fp32,$(PRECISION)),/$(PRECISION))
 study: $(STAMP)
-	mkdir -p outputs
+	mkdir -p $(STUDY_DIR)
 	for nb in sft ipo gripo; do \
-	  $(BIN)/papermill --cwd nbs nbs/$$nb.ipynb outputs/.$$nb.tmp.ipynb $(if $(DATA),-p data "$(DATA)") -p resume True $(STUDY_ARGS) || exit 1; \
-	  mv outputs/.$$nb.tmp.ipynb outputs/$$nb.ipynb; \
+	  dirs="-p out_dir ../$(STUDY_DIR)/$$nb"; [ $$nb = sft ] || dirs="$$dirs -p sft_dir ../$(STUDY_DIR)/sft"; \
+	  $(BIN)/papermill --cwd nbs nbs/$$nb.ipynb $(STUDY_DIR)/.$$nb.tmp.ipynb $(if $(DATA),-p data "$(DATA)") -p resume True \
+	    -p precision $(PRECISION) $$dirs $(STUDY_ARGS) || exit 1; \
+	  mv $(STUDY_DIR)/.$$nb.tmp.ipynb $(STUDY_DIR)/$$nb.ipynb; \
 	done
 
 # The GlobalOpinionQA verdict: k-fold cross-fitted SFT → IPO → GR-IPO (outputs/crossfit/, ≈ 90 min on 2 cores,

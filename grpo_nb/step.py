@@ -20,8 +20,8 @@ log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'make_accelerator', 'on_main', 'same_on_all_processes', 'tokenised_split', 'rank_share', 'pair_logps',
-           'split_logps', 'group_means', 'metric_record', 'evaluate', 'reference_key', 'reference_logps',
-           'rank_micro_batches', 'train_step']
+           'split_logps', 'group_means', 'metric_record', 'adapter_merged', 'evaluate', 'reference_key',
+           'reference_logps', 'rank_micro_batches', 'train_step']
 
 # %% ../nbs/03a_step.ipynb #89338023
 def make_accelerator() -> Accelerator:
@@ -112,12 +112,31 @@ def metric_record(per_pair: dict[str, torch.Tensor], groups: torch.Tensor, k: in
             rec[f"worst_case_{key}"], rec[f"average_{key}"] = float(worst), float(present.mean())
     return rec
 
+@contextlib.contextmanager
+def adapter_merged(model):
+    """`model`'s LoRA adapter folded into its base weights for a pass without gradient, the base weights
+    restored bit for bit afterwards; a model without an adapter, or with quantised base weights, as is."""
+    from peft.tuners.lora import LoraLayer
+    layers = [m for m in model.modules() if isinstance(m, LoraLayer)]
+    if not layers or getattr(model, "is_loaded_in_4bit", False):
+        yield model
+        return
+    saved = [layer.get_base_layer().weight.detach().clone() for layer in layers]
+    model.merge_adapter()
+    try: yield model
+    finally:
+        model.unmerge_adapter()                            # W + ΔW − ΔW is W only to rounding: put the saved bits back
+        with torch.no_grad():
+            for layer, weight in zip(layers, saved): layer.get_base_layer().weight.copy_(weight)
+
 def evaluate(model, split: dict, ref: tuple | None, objective, cfg: TrainConfig, tag: str,
              accelerator: Accelerator | None = None, logps: tuple | None = None) -> dict[str, float]:
     """Per-group loss and pair metrics of `model` (unwrapped) on a whole split, shared over the
     processes of `accelerator`; `logps`: the policy's (chosen, rejected) log-probs when known."""
     idx = list(range(len(split["group"])))
-    pol_w, pol_l = logps or split_logps(model, split, idx, cfg.eval_batch_size, accelerator, cfg.precision, cfg.pairs_per_row)
+    if logps is None:
+        with adapter_merged(model): logps = split_logps(model, split, idx, cfg.eval_batch_size, accelerator, cfg.precision, cfg.pairs_per_row)
+    pol_w, pol_l = logps
     per = {"loss": objective.losses(pol_w, pol_l, ref), **objective.metrics(pol_w, pol_l, ref)}
     return metric_record(per, split["group"], len(cfg.countries), tag)
 
