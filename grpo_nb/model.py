@@ -2,12 +2,21 @@
 
 # %% ../nbs/01_model.ipynb #65ad6ba9
 from __future__ import annotations
-import contextlib, importlib.util, json, logging, os, re, shutil, tempfile
+import contextlib, importlib.util, json, logging, os, re, shutil, tempfile, warnings
 from pathlib import Path
 from typing import Sequence
 
+# accelerate and peft import bitsandbytes, which on a CPU with avx512_bf16 tries to fetch a 4-bit kernel from
+# the Hugging Face hub (the `kernels` package) and logs a warning when it cannot; its own CPU path, which QLoRA
+# here uses, needs nothing more: a warning no user can act on, dropped at its logger (all else kept).
+logging.getLogger("bitsandbytes.backends.cpu.ops").addFilter(
+    lambda record: not record.getMessage().startswith("Failed to load CPU gemm_4bit_forward from kernels-community"))
 import torch
 from accelerate import PartialState
+
+# peft's PeftModel reads transformers' `is_gradient_checkpointing`, which transformers 5 renamed and warns about
+# (FutureWarning) on every wrap: peft's to change, not the user's; only that message is silenced.
+warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
 from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
 from torch.nn.utils.rnn import pad_sequence
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase

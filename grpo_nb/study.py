@@ -38,7 +38,7 @@ def stage_config(stage: str, **params) -> TrainConfig:
 def ensure_init(cfg: TrainConfig, show_progress: bool = True) -> None:
     "Train the SFT run that `cfg` starts from, with the sft defaults, if it is not there yet; an unfinished one is resumed."
     if not cfg.init or (Path(cfg.init) / "done.json").is_file(): return
-    log.warning("SFT run %s not found: training SFT first with the sft defaults", cfg.init)
+    log.info("SFT run %s not found: training SFT first with the sft defaults", cfg.init)
     print(f"SFT run {cfg.init} not found: training it first with the sft defaults (then reused)")
     sft = stage_config("sft", model=cfg.model, data=cfg.data, countries=list(cfg.countries), seed=cfg.seed,
                        folds=cfg.folds, fold=cfg.fold, out_dir=cfg.init, lora=cfg.lora, wandb=cfg.wandb, max_length=cfg.max_length,

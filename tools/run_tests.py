@@ -4,9 +4,11 @@
 Checks: (1) the exported modules equal what the notebooks export and the notebooks are clean, and every notebook's
 front matter parses (papermill notebooks are skip_exec),
 (2) `nbdev_test` over nbs/ (one check per notebook, `slow` cells included by default),
-(3) the study notebooks sft → ipo → gripo executed by papermill on a tiny budget, when the data is present,
+(3) the study notebooks sft → ipo → gripo executed by papermill on a tiny budget, when the data is present, each
+free of warnings and of per-step progress lines,
 (4) the synthetic figure notebook executed by papermill with few seeds and iterations (no data needed),
-(5) bad parameters given to the notebooks through papermill, (6) the throughput benchmark for one step (no TRL rows),
+(5) bad parameters given to the notebooks through papermill, a misspelt parameter given to each parameterised notebook,
+and every parameters cell read whole by papermill, (6) the throughput benchmark for one step (no TRL rows),
 (7) a tiny sweep (run twice: the second skips finished runs) and the GlobalOpinionQA figures drawn from it,
 (8) a tiny cross-fit (run twice: the second skips finished runs and reuses scores) and its figures.
 """
@@ -92,8 +94,25 @@ def study_notebooks(data: str) -> dict[str, bool]:
     results = {}
     for nb, extra in plan.items():
         results[f"study {nb}"] = papermill(nb, out / f"{nb}.ipynb", ["-p", "data", data] + pm_params(STUDY_TINY) + TINY_COUNTRIES + extra)
+        results[f"study {nb} runs clean"] = results[f"study {nb}"] and runs_clean(out / f"{nb}.ipynb")
     results["study resume"] = results["study ipo"] and resume_ipo(data, runs, out)
     return results
+
+
+def runs_clean(executed: Path, most_progress_lines: int = 10) -> bool:
+    "An executed notebook shows no warning and at most `most_progress_lines` progress-bar lines per training stage."
+    import json, re
+    texts = []
+    for c in json.loads(executed.read_text())["cells"]:
+        for o in c.get("outputs", []):
+            texts.append("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", "")))
+    lines = [l for t in texts for l in re.split(r"[\r\n]", t) if l.strip()]
+    warned = [l for l in lines if "Warning" in l or l.startswith("WARNING")]
+    bars = [l for l in lines if re.search(r"\d+%\|", l)]
+    stages = max(1, sum("finished in" in l for l in lines))
+    if warned or len(bars) > most_progress_lines * stages:
+        print(f"{executed.name}: {len(warned)} warning lines {warned[:3]}, {len(bars)} progress lines for {stages} stage(s)", file=sys.stderr)
+    return not warned and len(bars) <= most_progress_lines * stages
 
 
 def resume_ipo(data: str, runs: Path, out: Path) -> bool:
@@ -174,6 +193,48 @@ def bad_parameters(data: str) -> dict[str, bool]:
     return results
 
 
+PARAMETERISED = ["bench_throughput", "crossfit", "fig_crossfit", "fig_goqa", "fig_synthetic", "gripo", "ipo", "sft", "sweep"]
+
+
+def misspelt_parameters() -> dict[str, bool]:
+    "Each parameterised notebook given a misspelt parameter stops within a minute, naming it, with no run folder written."
+    import difflib, time
+    from grpo_nb.params import parameter_names
+    out = ROOT / "outputs" / "test" / "misspelt"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
+    results = {}
+    for nb in PARAMETERISED:
+        names = parameter_names(ROOT / "nbs" / f"{nb}.ipynb")
+        wrong = "out_dir" if "out_dir" not in names else next(n for n in names if n != "out_dir") + "x"
+        t = time.time()
+        r = sh([str(BIN / "papermill"), "--cwd", "nbs", f"nbs/{nb}.ipynb", str(out / f"{nb}.ipynb"),
+                "-p", "out_dir", str(out / nb), "-p", wrong, "1"], timeout=120)
+        took = time.time() - t
+        ok = r.returncode != 0 and f"{nb}.ipynb does not take {wrong!r}" in r.stdout + r.stderr and took < 60 and not (out / nb).exists()
+        if not ok: sys.stderr.write(f"misspelt parameter {wrong!r} of {nb}: expected a stop within 60 s naming it ({took:.0f} s)\n"
+                                    + r.stderr[-3000:])
+        results[f"misspelt parameter {nb}"] = ok
+    return results
+
+
+def papermill_reads_parameters() -> bool:
+    "papermill's own reader (behind --help-notebook) takes every line of every parameters cell: no 'Unable to parse'."
+    import io, logging
+    import papermill as pm
+    from grpo_nb.params import parameter_names
+    ok, buf = True, io.StringIO()
+    handler = logging.StreamHandler(buf)
+    logging.getLogger("papermill").addHandler(handler)
+    try:
+        for nb in PARAMETERISED:
+            path = ROOT / "nbs" / f"{nb}.ipynb"
+            inferred, before = list(pm.inspect_notebook(str(path))), buf.tell()
+            if inferred != parameter_names(path) or "Unable to parse" in buf.getvalue():
+                print(f"{nb}: papermill reads {inferred}, the cell assigns {parameter_names(path)}; {buf.getvalue()[before:]}", file=sys.stderr)
+                ok = False
+    finally: logging.getLogger("papermill").removeHandler(handler)
+    return ok
+
+
 def papermill(nb: str, out: Path, params: list[str]) -> bool:
     "Execute nbs/`nb`.ipynb into `out` with papermill; False (with the tail of its output) if it fails or ignores a parameter."
     r = sh([str(BIN / "papermill"), "--cwd", "nbs", f"nbs/{nb}.ipynb", str(out)] + params)
@@ -191,11 +252,14 @@ def figure_notebooks() -> dict[str, bool]:
 
 
 def bench_notebook(data: str) -> dict[str, bool]:
-    "Execute the throughput benchmark for one timed step of the rows that need no TRL (TRL is a bench-only extra)."
+    "Execute the throughput benchmark for one timed step of the rows that need no TRL (TRL is a bench-only extra), bf16 too where the CPU has it."
+    from grpo_nb.model import NATIVE_BF16_FLAGS, cpu_flags
+    precisions = ["fp32", "bf16"] if set(NATIVE_BF16_FLAGS) & cpu_flags() else ["fp32"]
     out = ROOT / "outputs" / "test"; out.mkdir(parents=True, exist_ok=True)
     return {"bench throughput": papermill("bench_throughput", out / "bench_throughput.ipynb",
                                           ["-p", "data", data, "-p", "steps", "1", "-p", "warmup", "1", "-p", "profile", "False",
-                                           "-y", "methods: [two_sequence, grpo_nb, ideal]", "-p", "out_dir", str(out / "bench")])}
+                                           "-y", "methods: [two_sequence, grpo_nb, ideal]", "-p", "forward_pairs", "16",
+                                           "-p", "stage_steps", "1", "-y", f"precisions: {precisions}", "-p", "out_dir", str(out / "bench")])}
 
 
 def main():
@@ -207,6 +271,8 @@ def main():
     passed, failed = notebook_tests(a.flags)
     results.update(figure_notebooks())
     results.update(bad_parameters(a.data))
+    results.update(misspelt_parameters())
+    results["papermill reads every parameter"] = papermill_reads_parameters()
     skipped = 0
     if a.data:
         results.update(study_notebooks(a.data))
@@ -214,8 +280,8 @@ def main():
         results.update(sweep_and_figures(a.data))
         results.update(crossfit_and_figures(a.data))
     else:
-        skipped += 11
-        print("study notebooks, resume, benchmark, sweep, cross-fit and their figures: 11 skipped (no data path; set GRPO_NB_DATA)")
+        skipped += 14
+        print("study notebooks, resume, benchmark, sweep, cross-fit and their figures: 14 skipped (no data path; set GRPO_NB_DATA)")
     for name, ok in results.items(): print(f"{name}: {'passed' if ok else 'FAILED'}")
     passed += sum(results.values()); failed += sum(not v for v in results.values())
     print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
