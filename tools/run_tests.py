@@ -100,7 +100,7 @@ def study_notebooks(data: str) -> dict[str, bool]:
 
 
 def runs_clean(executed: Path, most_progress_lines: int = 10) -> bool:
-    "An executed notebook shows no warning and at most `most_progress_lines` progress-bar lines per training stage."
+    "An executed study notebook shows no warning, at most `most_progress_lines` progress-bar lines per stage, and its phase profile."
     import json, re
     texts = []
     for c in json.loads(executed.read_text())["cells"]:
@@ -110,9 +110,11 @@ def runs_clean(executed: Path, most_progress_lines: int = 10) -> bool:
     warned = [l for l in lines if "Warning" in l or l.startswith("WARNING")]
     bars = [l for l in lines if re.search(r"\d+%\|", l)]
     stages = max(1, sum("finished in" in l for l in lines))
-    if warned or len(bars) > most_progress_lines * stages:
-        print(f"{executed.name}: {len(warned)} warning lines {warned[:3]}, {len(bars)} progress lines for {stages} stage(s)", file=sys.stderr)
-    return not warned and len(bars) <= most_progress_lines * stages
+    profiled = any(l.startswith("phase profile of") for l in lines)             # each stage prints where its time went
+    if warned or len(bars) > most_progress_lines * stages or not profiled:
+        print(f"{executed.name}: {len(warned)} warning lines {warned[:3]}, {len(bars)} progress lines for {stages} stage(s), "
+              f"phase profile printed: {profiled}", file=sys.stderr)
+    return not warned and len(bars) <= most_progress_lines * stages and profiled
 
 
 def resume_ipo(data: str, runs: Path, out: Path) -> bool:
