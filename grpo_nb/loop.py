@@ -231,7 +231,8 @@ class Evaluate(Callback):
             rec = {}
             for split, tag in (("val", "vald"), ("test", "eval")):
                 ref = run.refs.get(split)
-                rec.update(evaluate(plain, run.splits[split], ref, run.objective, run.cfg, tag, acc, ref if at_reference else None))
+                known = ref if at_reference else None
+                rec.update(evaluate(plain, run.splits[split], ref, run.objective, run.cfg, tag, acc, known))
         run.model.train()
         rec.update(run.weights())
         if run.state.evals == 0: rec.update(run.state.eta_auto)             # how "auto" resolved: K, T, M and η

@@ -32,7 +32,8 @@ def _rows(examples: Sequence[dict], per_row: int) -> list[list[int]]:
         tokens[r] += len(examples[b]["input_ids"])
     return [sorted(row) for row in rows]
 
-def collate_packed(examples: Sequence[dict], dtype: torch.dtype = torch.float32, per_row: int = 0) -> dict[str, torch.Tensor]:
+def collate_packed(examples: Sequence[dict], dtype: torch.dtype = torch.float32,
+                   per_row: int = 0) -> dict[str, torch.Tensor]:
     """Packed examples end to end in rows of at most `per_row` (0: all in one row), padded to the
     longest row: 4D attention mask, position ids, and the positions and tokens to score."""
     ids, pos, masks, srcs, src_row, tgts, owners, which = [], [], [], [], [], [], [], []
@@ -61,7 +62,8 @@ def collate_packed(examples: Sequence[dict], dtype: torch.dtype = torch.float32,
         pos += [0] * n_pad
         src_row += [r] * (len(srcs) - len(src_row))
         seg_t, own_t, i = torch.tensor(seg + [-1] * n_pad), torch.tensor(owner + [-1] * n_pad), torch.arange(width)
-        allowed = (i[None, :] <= i[:, None]) & (own_t[None, :] == own_t[:, None]) & ((seg_t[None, :] == 0) | (seg_t[None, :] == seg_t[:, None]))
+        same_pair, causal = own_t[None, :] == own_t[:, None], i[None, :] <= i[:, None]
+        allowed = causal & same_pair & ((seg_t[None, :] == 0) | (seg_t[None, :] == seg_t[:, None]))
         allowed |= (own_t[:, None] < 0) & (i[None, :] == i[:, None])         # a padding position sees itself only (no empty softmax)
         masks.append(torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, torch.finfo(dtype).min))
     keep, src = torch.unique(torch.tensor(srcs), return_inverse=True)

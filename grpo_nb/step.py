@@ -135,7 +135,8 @@ def evaluate(model, split: dict, ref: tuple | None, objective, cfg: TrainConfig,
     processes of `accelerator`; `logps`: the policy's (chosen, rejected) log-probs when known."""
     idx = list(range(len(split["group"])))
     if logps is None:
-        with adapter_merged(model): logps = split_logps(model, split, idx, cfg.eval_batch_size, accelerator, cfg.precision, cfg.pairs_per_row)
+        with adapter_merged(model):
+            logps = split_logps(model, split, idx, cfg.eval_batch_size, accelerator, cfg.precision, cfg.pairs_per_row)
     pol_w, pol_l = logps
     per = {"loss": objective.losses(pol_w, pol_l, ref), **objective.metrics(pol_w, pol_l, ref)}
     return metric_record(per, split["group"], len(cfg.countries), tag)
