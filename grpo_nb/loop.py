@@ -193,9 +193,8 @@ class Learner:
         with self.clock("train", pairs=len(self.batch)):
             rec = train_step(self.model, self.splits["train"], self.refs.get("train"), self.batch, self.cfg,
                              self.objective, self.accelerator)
-        if robust: self.state.log_alpha = self.objective.log_alpha.detach().cpu()
-        self.emit("after_update")
-        with self.clock("train"):
+            if robust: self.state.log_alpha = self.objective.log_alpha.detach().cpu()
+            self.emit("after_update")
             rec["grad_norm/train"] = float(self.accelerator.clip_grad_norm_(self.params, self.cfg.max_grad_norm))   # before clipping
             self.opt.step()
             self.opt.zero_grad(set_to_none=True)

@@ -79,8 +79,8 @@ def pair_logps(model, split: dict, idx: Sequence[int], precision: str = "fp32", 
 
 def split_logps(model, split: dict, idx: Sequence[int], batch_size: int, accelerator: Accelerator | None = None,
                 precision: str = "fp32", per_row: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """Summed log-probs (chosen, rejected) of pairs `idx`, no gradient, `batch_size` pairs per row;
-    shared over processes."""
+    """Summed log-probs (chosen, rejected) of pairs `idx`, no gradient, `batch_size` pairs a forward in
+    rows of `per_row`; shared over processes."""
     if accelerator is not None and accelerator.num_processes > 1:     # each process scores its share, every process gets all
         mine = rank_share(idx, accelerator.num_processes, accelerator.process_index)
         parts = gather_object([split_logps(model, split, mine, batch_size, precision=precision, per_row=per_row)])

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .data import load_goqa_pairs
+from .params import parameter_names
 from .trainer import PAPER, TrainConfig, train
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,6 @@ def _bad(msg: str): raise ValueError(f"bad parameter: {msg}")
 def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int], etas: Sequence[float | str] = ("auto",), objectives: Sequence[str] = ("ipo", "gr-ipo"),
                common: dict | None = None) -> list[dict]:
     "The runs of a sweep: name, notebook, papermill parameters, executed-notebook path and whether it is done; all checked first."
-    import papermill as pm
     common = dict(common or {})
     if not isinstance(seeds, (list, tuple)) or not seeds or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
         _bad(f"seeds must be a non-empty list of integers >= 0, got {seeds!r}")
@@ -75,7 +75,7 @@ def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int], etas: Sequence[
     nbs, out = notebooks_dir(), Path(out_dir).resolve()
     if out.exists() and not out.is_dir(): _bad(f"out_dir {out} is a file")
     for obj in objectives:
-        known = set(pm.inspect_notebook(str(nbs / NOTEBOOKS[obj])))
+        known = set(parameter_names(nbs / NOTEBOOKS[obj]))       # what check_parameters will accept, read the same way
         unknown = sorted(set(common) - known)
         if unknown: _bad(f"{unknown} are not parameters of {NOTEBOOKS[obj]} (it takes {sorted(known)})")
     plan = []
