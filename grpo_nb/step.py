@@ -9,6 +9,7 @@ import torch
 from accelerate import Accelerator
 from accelerate.utils import broadcast_object_list, gather_object
 
+from .grouped import is_conversational, render_chat
 from .model import cache_dir
 from .objectives import GroupRobust
 from .packed import collate_packed, pack, packed_logps
@@ -54,17 +55,18 @@ def same_on_all_processes(accelerator: Accelerator, t: torch.Tensor, what: str) 
 # %% ../nbs/03a_step.ipynb #c3d38277
 def tokenised_split(ds, tok, cfg: TrainConfig, one_per_record: bool = False) -> dict:
     """A split as packed [prompt, chosen, rejected] token sequences and group ids (each record once
-    if `one_per_record`)."""
+    if `one_per_record`); message lists are rendered through the tokenizer's chat template first."""
     kw = dict(max_length=cfg.max_length, max_prompt_length=cfg.max_prompt_length)
-    if one_per_record:           # SFT: one example per (group, question), the top option's letter
+    if one_per_record:    # SFT: one example per (group, prompt, chosen); in GOQA a record and its top option's letter
         seen, keep = set(), []
-        for i, (g, q) in enumerate(zip(ds["group"], ds["question_id"])):
-            if (g, q) not in seen:
-                seen.add((g, q))
+        for i, key in enumerate(zip(ds["group"], ds["question_id"], map(repr, ds["chosen"]))):
+            if key not in seen:
+                seen.add(key)
                 keep.append(i)
         ds = ds.select(keep)
-    return {"packed": [pack(tok, p, [c, r], **kw) for p, c, r in zip(ds["prompt"], ds["chosen"], ds["rejected"])],
-            "group": torch.tensor(ds["group"], dtype=torch.long)}
+    rows = zip(ds["prompt"], ds["chosen"], ds["rejected"])
+    if is_conversational(ds): rows = ((p, *rs) for p, rs in (render_chat(tok, p, [c, r]) for p, c, r in rows))
+    return {"packed": [pack(tok, p, [c, r], **kw) for p, c, r in rows], "group": torch.tensor(ds["group"], dtype=torch.long)}
 
 def rank_share(items: Sequence, world: int, rank: int) -> list:
     """Process `rank`'s contiguous share of `items` split over `world` processes (the last ones may

@@ -6,7 +6,7 @@ import argparse, dataclasses, json, logging, os
 from pathlib import Path
 from typing import Sequence
 
-from .data import load_goqa_pairs
+from .grouped import load_pairs
 from .params import parameter_names
 from .trainer import PAPER, TrainConfig, train
 
@@ -26,15 +26,16 @@ STAGES = {
 "Per-stage defaults for the embedded model on a CPU."
 
 def stage_config(stage: str, **params) -> TrainConfig:
-    "A validated TrainConfig for `stage` with `params` on top of its defaults; checks countries against the data."
+    """A validated TrainConfig for `stage` with `params` on top of its defaults; the data is read and
+    checked, and `countries` becomes its groups in id order."""
     if stage not in STAGES: raise ValueError(f"bad parameter: unknown stage {stage!r}; one of {list(STAGES)}")
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     unknown = sorted(set(params) - fields)
     if unknown: raise ValueError(f"bad parameter(s) {unknown}: TrainConfig has no such field")
     cfg = TrainConfig(**{**STAGES[stage], **{k: v for k, v in params.items() if v is not None}})
     dataclasses.replace(cfg, init="").validate()          # everything but init, which may be trained (or finished) first
-    load_goqa_pairs(cfg.data or None, list(cfg.countries), seed=cfg.seed, folds=cfg.folds, fold=cfg.fold)   # bad data: fail now
-    return cfg
+    pairs = load_pairs(cfg.data, cfg.countries, seed=cfg.seed, all_pairs=cfg.all_pairs, folds=cfg.folds, fold=cfg.fold)
+    return dataclasses.replace(cfg, countries=pairs["train"].features["group"].names)   # bad data failed above
 
 def ensure_init(cfg: TrainConfig, show_progress: bool = True) -> None:
     "Train the SFT run that `cfg` starts from, with the sft defaults, if it is not there yet; an unfinished one is resumed."
@@ -113,11 +114,11 @@ def parse_overrides(items: Sequence[str]) -> dict:
         except yaml.YAMLError as e: _bad(f"{k}: value {v!r} is not valid YAML ({e.problem})")
     return out
 
-def main(argv: Sequence[str] | None = None) -> dict:
+def main(argv: Sequence[str] | None = None) -> None:
     "`grpo_nb_train STAGE [key=value ...]`: train one study stage; runs unchanged under `accelerate launch` with several processes."
     p = argparse.ArgumentParser(prog="grpo_nb_train", description="Train one stage of the study (SFT, IPO, GR-IPO) into out_dir.")
     p.add_argument("stage", choices=list(STAGES))
-    p.add_argument("params", nargs="*", metavar="key=value", help="TrainConfig fields, e.g. out_dir=../outputs/gr eta=0.01 'countries=[Japan, Egypt]'")
+    p.add_argument("params", nargs="*", metavar="key=value", help="TrainConfig fields, e.g. out_dir=../outputs/gr eta=0.01 data=pairs.jsonl 'countries=[Japan, Egypt]'")
     p.add_argument("--paper", action="store_true", help="start from the paper's hyper-parameters (gemma-2b, LoRA, batch 8 x 2) instead of the CPU defaults")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -125,5 +126,5 @@ def main(argv: Sequence[str] | None = None) -> dict:
     except (ValueError, FileNotFoundError) as e: p.error(str(e))
     ensure_init(cfg)
     done = train(cfg)
+    # Returns None: the console script passes main's return value to sys.exit, and anything else is an exit status of 1.
     if int(os.environ.get("RANK", "0")) == 0: print(json.dumps({k: v for k, v in done.items() if not k.split("/")[-1][-1:].isdigit()}, indent=1))
-    return done

@@ -11,11 +11,13 @@ import numpy as np
 import torch
 from accelerate import Accelerator
 
-from .data import PAPER_COUNTRIES, load_goqa_pairs, default_data_source, group_counts
+from .data import default_data_source, group_counts
+from .grouped import check_chat_template, is_conversational, load_pairs
 from .losses import uniform_log_weights, auto_eta, start_loss_bound
 from .loop import (AlphaCheck, Checkpoint, Evaluate, JsonLog, Learner, LoopState, PhaseClock, PlateauSchedule,
                           ProgressBar, Wandb, epoch_order, profile_table, restore)
-from .model import DEFAULT_MODEL, PRECISIONS, QUANTIZE, check_precision, load_policy, lora_config, model_path
+from .model import (DEFAULT_MODEL, PRECISIONS, QUANTIZE, check_precision, load_policy, load_tokenizer, lora_config,
+                           model_path)
 from .objectives import REGISTRY, GroupRobust, make_objective
 from .runs import atomic_dir, atomic_write, check_run_dir, refuse_foreign, run_lock
 from .step import make_accelerator, on_main, reference_logps, tokenised_split
@@ -33,8 +35,8 @@ class TrainConfig:
     out_dir: str = "outputs/run"       # relative to the working directory
     model: str = DEFAULT_MODEL         # embedded name, hub id or local folder (the base model)
     init: str = ""                     # finished run to start from (and use as reference); "": the base model
-    data: str = ""                     # GOQA source; "" = $GRPO_NB_DATA, else the hub id
-    countries: Sequence[str] = tuple(PAPER_COUNTRIES)
+    data: str = ""                     # GOQA CSV or your grouped pairs (grouped.load_pairs); "" = $GRPO_NB_DATA, else the hub id
+    countries: Sequence[str] = ()      # the groups, in id order; (): GOQA's five paper countries, or all groups of your data
     seed: int = 0
     all_pairs: bool = False
     folds: int = 0                     # k > 0: k-fold cross-fitting over questions, `fold` held out as test
@@ -102,8 +104,8 @@ class TrainConfig:
             bad(f"folds must be 0 (no cross-fitting) or >= 2, got {self.folds!r}")
         if self.folds and not (isinstance(self.fold, int) and 0 <= self.fold < self.folds):
             bad(f"fold must be in 0..{self.folds - 1}, got {self.fold!r}")
-        if isinstance(self.countries, str) or not self.countries or not all(isinstance(c, str) for c in self.countries):
-            bad(f"countries must be a non-empty list of names, got {self.countries!r}")
+        if isinstance(self.countries, str) or not all(isinstance(c, str) for c in self.countries):
+            bad(f"countries must be a list of group names (empty: the data's default groups), got {self.countries!r}")
         if self.init and not (Path(self.init) / "done.json").is_file():
             bad(f"init run folder {self.init} has no finished run (no done.json): train it first or fix the path")
         return self
@@ -182,12 +184,13 @@ def train(cfg: TrainConfig, show_progress: bool = True, pairs=None) -> dict:
     refuse_foreign(out)                                # a file, or someone else's folder: refused before anything
     if cfg.resume and (out / "done.json").is_file(): return json.loads((out / "done.json").read_text())
     if pairs is None:                                                     # bad data fails here,
-        pairs = load_goqa_pairs(cfg.data or None, list(cfg.countries), seed=cfg.seed, all_pairs=cfg.all_pairs,
-                                folds=cfg.folds, fold=cfg.fold)
-    elif pairs["train"].features["group"].names != list(cfg.countries):
-        names = pairs["train"].features["group"].names
+        pairs = load_pairs(cfg.data, cfg.countries, seed=cfg.seed, all_pairs=cfg.all_pairs, folds=cfg.folds, fold=cfg.fold)
+    names = pairs["train"].features["group"].names
+    if cfg.countries and names != list(cfg.countries):
         raise ValueError(f"the pairs' groups {names} are not cfg.countries {list(cfg.countries)}")
-    model_path(cfg.model if not cfg.init else _init_base(cfg.init))       # a bad model here: nothing written yet
+    cfg = dataclasses.replace(cfg, countries=names)                       # config.json names the groups in id order
+    base = model_path(cfg.model if not cfg.init else _init_base(cfg.init))   # a bad model here: nothing written yet
+    if is_conversational(pairs["train"]): check_chat_template(load_tokenizer(base))
     accelerator = make_accelerator()
     check_precision(cfg.precision, accelerator.device)                  # bf16 on a machine without it: nothing written yet
     with contextlib.ExitStack() as stack:              # the main process locks and checks the folder; the others follow

@@ -10,7 +10,8 @@ free of warnings and of per-step progress lines,
 (5) bad parameters given to the notebooks through papermill, a misspelt parameter given to each parameterised notebook,
 and every parameters cell read whole by papermill, (6) the throughput benchmark for one step (no TRL rows),
 (7) a tiny sweep (run twice: the second skips finished runs) and the GlobalOpinionQA figures drawn from it,
-(8) a tiny cross-fit (run twice: the second skips finished runs and reuses scores) and its figures.
+(8) a tiny cross-fit (run twice: the second skips finished runs and reuses scores) and its figures, (9) your own grouped
+data (a conversational JSONL) through the command line, a tiny sweep (SFT, IPO, GR-IPO notebooks) and fig_goqa.
 """
 import argparse, shutil, subprocess, sys
 from pathlib import Path
@@ -263,6 +264,36 @@ def bench_notebook(data: str) -> dict[str, bool]:
                                            "-p", "stage_steps", "1", "-y", f"precisions: {precisions}", "-p", "out_dir", str(out / "bench")])}
 
 
+def own_data() -> dict[str, bool]:
+    """Your own grouped data (conversational JSONL, no split column) through the command line, a tiny sweep (SFT, IPO,
+    GR-IPO notebooks) and fig_goqa; needs no GlobalOpinionQA file."""
+    import json
+    import pandas as pd
+    from grpo_nb.data import load_goqa_pairs
+    from grpo_nb.testing import tiny_model, toy_csv
+    out = ROOT / "outputs" / "test" / "own"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
+    pairs = load_goqa_pairs(toy_csv(30, out / "toy.csv"), ["Japan", "Egypt", "Chad"])
+    turn = lambda role, text: [{"role": role, "content": text}]
+    rows = [{"prompt": turn("user", r["prompt"]), "chosen": turn("assistant", r["chosen"]), "rejected": turn("assistant", r["rejected"]),
+             "group": f"annotators-{r['group_name'].lower()}"} for s in ("train", "val", "test") for r in pairs[s]]
+    data = out / "own.jsonl"
+    pd.DataFrame(rows).to_json(data, orient="records", lines=True)
+    model, stage = tiny_model(out / "tiny-model"), {"max_steps": 2, "batch_size": 4, "eval_every": 8, "wandb": False}
+    cli = sh([str(BIN / "grpo_nb_train"), "gr-ipo", f"data={data}", f"model={model}", f"out_dir={out / 'cli'}", "eta=0.01",
+              *[f"{k}={v}" for k, v in stage.items()]])
+    done = out / "cli" / "done.json"
+    groups = json.loads((out / "cli" / "config.json").read_text())["countries"] if done.is_file() else None
+    if cli.returncode or groups != ["annotators-chad", "annotators-egypt", "annotators-japan"]:
+        print(f"grpo_nb_train on own data: rc {cli.returncode}, groups {groups}\n{cli.stderr[-3000:]}", file=sys.stderr)
+    results = {"own data: command line": cli.returncode == 0 and groups is not None and len(groups) == 3}
+    args = ["-y", "seeds: [0]", "-y", "etas: [0.01]", "-y", f"stage_params: {json.dumps(stage)}", "-p", "out_dir", str(out / "runs"),
+            "-p", "model", model, "-p", "data", str(data)]
+    results["own data: sweep"] = papermill("sweep", out / "sweep.ipynb", args) and len(list((out / "runs").rglob("done.json"))) == 3
+    results["own data: figures goqa"] = results["own data: sweep"] and papermill(
+        "fig_goqa", out / "fig_goqa.ipynb", ["-p", "sweep_dir", str(out / "runs"), "-p", "out_dir", str(out / "figures")])
+    return results
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--data", default="", help="path of a GlobalOpinionQA CSV (empty: data tests skip)")
@@ -274,6 +305,7 @@ def main():
     results.update(bad_parameters(a.data))
     results.update(misspelt_parameters())
     results["papermill reads every parameter"] = papermill_reads_parameters()
+    results.update(own_data())
     skipped = 0
     if a.data:
         results.update(study_notebooks(a.data))
