@@ -11,6 +11,7 @@ extensions = ["myst_nb", "sphinx.ext.autodoc"]
 html_theme = "furo"
 html_title = "grpo_nb"
 nb_execution_mode = "off"                   # pages show the outputs a notebook was saved with
+nb_render_markdown_format = "gfm"          # markdown outputs (the notebooks' tables) as GitHub-flavoured markdown
 myst_enable_extensions = ["dollarmath", "colon_fence"]
 myst_heading_anchors = 3                    # #section links between pages resolve (and are checked)
 autodoc_default_options = {"members": True, "member-order": "bysource"}
