@@ -9,6 +9,7 @@ from typing import Sequence
 import altair as alt
 import pandas as pd
 
+from .grouped import is_goqa
 from .runs import read_log, atomic_write
 
 # %% auto #0
@@ -120,19 +121,21 @@ def sweep_runs(sweep_dir: str | os.PathLike) -> pd.DataFrame:
         if obj not in ("ipo", "dpo", "gr-ipo", "gr-dpo", "is-ipo", "is-dpo"): continue
         rows.append({"run": str(run), "objective": obj, "seed": cfg["seed"], "eta": cfg["eta"] if obj.startswith("gr-") else None,
                      "method": obj.upper() + (f" η={_eta_label(cfg['eta'])}" if obj.startswith("gr-") else ""),
-                     "countries": tuple(cfg["countries"])})
+                     "countries": tuple(cfg["countries"]), "data": cfg.get("data", "")})
     if not rows:
         raise ValueError(f"no finished IPO/GR-IPO runs under {d}: expected run folders with config.json, log.jsonl and done.json, as sweep.ipynb writes")
     runs = pd.DataFrame(rows).sort_values(["objective", "eta", "seed"], na_position="first", ignore_index=True,
                                           key=lambda col: col.map(str) if col.name == "eta" else col)   # η: a number or "auto"
     if runs.countries.nunique() > 1: raise ValueError(f"the runs under {d} use different country lists: {sorted(set(runs.countries))}")
+    if runs.data.nunique() > 1: raise ValueError(f"the runs under {d} were trained on different data: {sorted(set(runs.data))}")
     return runs
 
 _EVAL = {"test_loss": "loss/eval", "reward_acc": "rewards_eval/accuracies", "logp_acc": "logps_pol_eval/accuracies"}
 
 def sweep_frames(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    "Tidy frames of a sweep's logs: `evals` and `final` (per-country columns `{metric}:{country}`), `train` (weights per step)."
-    countries = list(runs.countries.iloc[0])
+    """Tidy frames of a sweep's logs: `evals` and `final` (per-country columns `{metric}:{country}`), `train` (weights per
+    step); `data` and `group` name the data and what a group is (a country in GlobalOpinionQA) for the figures' titles."""
+    countries, data = list(runs.countries.iloc[0]), runs.data.iloc[0]
     evals, train = [], []
     for r in runs.itertuples():
         df = pd.DataFrame(read_log(r.run))
@@ -146,13 +149,15 @@ def sweep_frames(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
         train.append(pd.DataFrame({"step": tr.step, **{c: tr[f"rewards_train/weights_{g}"] for g, c in enumerate(countries)}}).assign(**tag))
     evals = pd.concat(evals, ignore_index=True)
     final = evals.loc[evals.groupby("run").step.idxmax()].reset_index(drop=True)
-    return {"evals": evals, "final": final, "train": pd.concat(train, ignore_index=True), "countries": countries}
+    goqa = not data or is_goqa(data)
+    return {"evals": evals, "final": final, "train": pd.concat(train, ignore_index=True), "countries": countries,
+            "data": "GlobalOpinionQA" if goqa else Path(data).name, "group": "country" if goqa else "group"}
 
-def per_country(df: pd.DataFrame, metric: str, countries: Sequence[str]) -> pd.DataFrame:
-    "Long frame of `{metric}:{country}` columns: method, seed, step, country, value."
+def per_country(df: pd.DataFrame, metric: str, countries: Sequence[str], group: str = "country") -> pd.DataFrame:
+    "Long frame of `{metric}:{country}` columns: method, seed, step, `group` (the country), value."
     cols = [f"{metric}:{c}" for c in countries]
-    long = df.melt(["method", "seed", "step"], cols, var_name="country", value_name=metric)
-    long["country"] = long.country.str.split(":", n=1).str[1]
+    long = df.melt(["method", "seed", "step"], cols, var_name=group, value_name=metric)
+    long[group] = long[group].str.split(":", n=1).str[1]
     return long
 
 def grouped_bar_chart(df: pd.DataFrame, x: str, group: str, value: str, title: str, y_title: str | None = None,
@@ -166,26 +171,26 @@ def grouped_bar_chart(df: pd.DataFrame, x: str, group: str, value: str, title: s
 
 def goqa_fig3(fr: dict) -> alt.VConcatChart:
     "Paper Fig 3: worst-group test loss and reward accuracy, per-country test loss; min log-prob accuracy and GR weights over training; log-prob accuracy at the start."
-    final, evals, train, countries = fr["final"], fr["evals"], fr["train"], fr["countries"]
+    final, evals, train, countries, g = fr["final"], fr["evals"], fr["train"], fr["countries"], fr["group"]
     top = alt.hconcat(bar_chart(final, "method", "max_test_loss", "max group test loss", color="method"),
                       bar_chart(final, "method", "min_reward_acc", "min group reward accuracy (test)", color="method"),
-                      grouped_bar_chart(per_country(final, "test_loss", countries), "country", "method", "test_loss", "test loss per country"))
-    start = per_country(evals[evals.step == 0], "logp_acc", countries)
+                      grouped_bar_chart(per_country(final, "test_loss", countries, g), g, "method", "test_loss", f"test loss per {g}"))
+    start = per_country(evals[evals.step == 0], "logp_acc", countries, g)
     gr = train[train.method.str.startswith("GR-")]
-    weights = [band_chart(gr[gr.method == m].melt(["method", "seed", "step", "run"], countries, var_name="country", value_name="weight"),
-                          "step", "weight", "country", f"{m}: group weights (train)") for m in dict.fromkeys(gr.method)]
+    weights = [band_chart(gr[gr.method == m].melt(["method", "seed", "step", "run"], countries, var_name=g, value_name="weight"),
+                          "step", "weight", g, f"{m}: group weights (train)") for m in dict.fromkeys(gr.method)]
     bottom = alt.hconcat(band_chart(evals, "step", "min_logp_acc", "method", "min group log-prob accuracy (test)"), *weights,
-                         grouped_bar_chart(start, "country", "method", "logp_acc", "log-prob accuracy at the start (test)"))
-    return alt.vconcat(top, bottom.resolve_scale(color="independent"), title="GlobalOpinionQA (paper Fig 3)")
+                         grouped_bar_chart(start, g, "method", "logp_acc", "log-prob accuracy at the start (test)"))
+    return alt.vconcat(top, bottom.resolve_scale(color="independent"), title=f"{fr['data']} (paper Fig 3)")
 
 def goqa_fig13(fr: dict) -> alt.VConcatChart:
     "Paper Fig 13: worst-group test loss and reward accuracy over training; per-country log-prob accuracy at the end of GR training."
-    final, evals, countries = fr["final"], fr["evals"], fr["countries"]
-    end = per_country(final[final.method.str.startswith("GR-")], "logp_acc", countries)
+    final, evals, countries, g = fr["final"], fr["evals"], fr["countries"], fr["group"]
+    end = per_country(final[final.method.str.startswith("GR-")], "logp_acc", countries, g)
     return alt.hconcat(band_chart(evals, "step", "max_test_loss", "method", "max group test loss"),
                        band_chart(evals, "step", "min_reward_acc", "method", "min group reward accuracy (test)"),
-                       grouped_bar_chart(end, "country", "method", "logp_acc", "log-prob accuracy at the end (test)"),
-                       title="GlobalOpinionQA (paper Fig 13)").resolve_scale(color="independent")
+                       grouped_bar_chart(end, g, "method", "logp_acc", "log-prob accuracy at the end (test)"),
+                       title=f"{fr['data']} (paper Fig 13)").resolve_scale(color="independent")
 
 def mean_sem_table(df: pd.DataFrame, cols: Sequence[str], by: str = "method") -> pd.DataFrame:
     "Mean ± SEM over seeds of `cols`, one row per `by` value."
