@@ -12,7 +12,8 @@ import torch
 from scipy.spatial.distance import jensenshannon
 from scipy.special import softmax
 
-from .data import LETTERS, fold_records, goqa_prompt, goqa_records, read_goqa
+from .data import LETTERS, default_data_source, fold_records, goqa_prompt, goqa_records, read_goqa
+from .grouped import is_goqa
 from .losses import ipo_loss
 from .packed import collate_packed, pack, packed_logps
 from .study import stage_config
@@ -35,6 +36,10 @@ def crossfit_plan(out_dir: str | os.PathLike, folds: int = 5, seed: int = 0, com
         raise ValueError(f"bad parameter: folds must be an integer >= 2, got {folds!r}")
     out = Path(out_dir).resolve()
     if out.exists() and not out.is_dir(): raise ValueError(f"bad parameter: out_dir {out} is a file")
+    data = (common or {}).get("data") or default_data_source()
+    if not is_goqa(str(data)):        # scoring reads GOQA's opinion distributions: refuse now, not after hours of training
+        raise ValueError(f"bad parameter: the cross-fitted verdict scores GlobalOpinionQA's opinion distributions; {data} is "
+                         f"not GlobalOpinionQA (for your own grouped data, sweep.ipynb compares IPO and GR-IPO)")
     plan = []
     for fold in range(folds):
         base = out / f"fold{fold}"
