@@ -25,9 +25,9 @@ log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'DEFAULT_MODEL', 'PAPER_MODEL', 'EMBEDDED', 'LORA_TARGETS', 'IGNORE', 'QUANTIZE', 'PRECISIONS',
-           'NATIVE_BF16_FLAGS', 'ModelError', 'cache_dir', 'embedded_model_dir', 'model_path', 'default_dtype',
-           'load_tokenizer', 'lora_config', 'quantization_config', 'load_policy', 'cpu_flags', 'check_precision',
-           'autocast', 'encode', 'collate', 'response_logps', 'eval_logps']
+           'NATIVE_BF16_FLAGS', 'ATTENTION', 'ModelError', 'cache_dir', 'embedded_model_dir', 'model_path',
+           'default_dtype', 'load_tokenizer', 'lora_config', 'quantization_config', 'load_policy', 'cpu_flags',
+           'check_precision', 'autocast', 'cpu_attention', 'encode', 'collate', 'response_logps', 'eval_logps']
 
 # %% ../nbs/01_model.ipynb #8e06726b
 DEFAULT_MODEL = "smollm2-135m"
@@ -135,7 +135,7 @@ def load_policy(name: str = DEFAULT_MODEL, lora: bool | LoraConfig = False, dtyp
     dtype = default_dtype(device) if dtype == "auto" else getattr(torch, dtype) if isinstance(dtype, str) else dtype
     bnb = quantization_config(quantize, dtype)
     path, tok = model_path(name), load_tokenizer(name)
-    try: model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, **(dict(quantization_config=bnb, device_map={"": str(device)}) if bnb else {}))
+    try: model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, attn_implementation=ATTENTION, **(dict(quantization_config=bnb, device_map={"": str(device)}) if bnb else {}))
     except Exception as e:
         raise ModelError(f"could not load model {name!r} from {path} ({type(e).__name__}: {str(e)[:300]}); a truncated or "
                          f"partial download? Re-save the folder, or use {DEFAULT_MODEL!r} offline") from e
@@ -176,6 +176,28 @@ def autocast(precision: str, device: torch.device):
     "The context a model's forward runs in: bf16 autocast on `device` for 'bf16', none for 'fp32'."
     return torch.autocast(device.type, dtype=torch.bfloat16) if precision == "bf16" else contextlib.nullcontext()
 
+
+# %% ../nbs/01_model.ipynb #c281b694
+from transformers import AttentionInterface
+from transformers.integrations.sdpa_attention import sdpa_attention_forward
+from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+from transformers.models.llama.modeling_llama import eager_attention_forward as llama_eager_attention
+
+ATTENTION = "grpo_nb"
+"The attention implementation models load with (`load_policy`): `cpu_attention`, registered with transformers."
+
+def cpu_attention(module, query, key, value, attention_mask, **kwargs):
+    "SDPA, except a forward with gradient in bf16 on a CPU with an additive mask in a Llama-family layer: eager (see above)."
+    cpu = query.device.type == "cpu"          # under autocast, RoPE's fp32 tables leave the query fp32: ask autocast
+    bf16 = query.dtype == torch.bfloat16 or (cpu and torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16)
+    if (cpu and bf16 and torch.is_grad_enabled()
+            and attention_mask is not None and attention_mask.is_floating_point()
+            and getattr(getattr(module, "config", None), "model_type", "") == "llama"):
+        return llama_eager_attention(module, query, key, value, attention_mask, **kwargs)
+    return sdpa_attention_forward(module, query, key, value, attention_mask, **kwargs)
+
+AttentionInterface.register(ATTENTION, cpu_attention)
+AttentionMaskInterface.register(ATTENTION, sdpa_mask)      # 2D masks are expanded as for SDPA
 
 # %% ../nbs/01_model.ipynb #ca74bea7
 def encode(tok: PreTrainedTokenizerBase, prompt: str, response: str, max_length: int = 512,
