@@ -157,7 +157,8 @@ def load_grouped_pairs(source: str | os.PathLike, groups: Sequence[str] = (), se
     check_pairs(ds, where)
     names = [str(g).strip() for g in ds["group"]]
     groups = select_groups(names, groups)
-    keep = [i for i, n in enumerate(names) if n in set(groups)]
+    chosen = set(groups)
+    keep = [i for i, n in enumerate(names) if n in chosen]
     ds = ds.select(keep)
     prompt_id = {}
     records = pd.DataFrame({"country": [names[i] for i in keep],
