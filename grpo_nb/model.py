@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 __all__ = ['log', 'DEFAULT_MODEL', 'PAPER_MODEL', 'EMBEDDED', 'LORA_TARGETS', 'IGNORE', 'QUANTIZE', 'PRECISIONS',
            'NATIVE_BF16_FLAGS', 'ATTENTION', 'ModelError', 'cache_dir', 'embedded_model_dir', 'model_path',
            'default_dtype', 'load_tokenizer', 'lora_config', 'quantization_config', 'load_policy', 'cpu_flags',
-           'check_precision', 'autocast', 'cpu_attention', 'encode', 'collate', 'response_logps', 'eval_logps']
+           'check_precision', 'autocast', 'cpu_attention', 'cast_frozen_weights', 'encode', 'collate', 'response_logps',
+           'eval_logps']
 
 # %% ../nbs/01_model.ipynb #8e06726b
 DEFAULT_MODEL = "smollm2-135m"
@@ -198,6 +199,22 @@ def cpu_attention(module, query, key, value, attention_mask, **kwargs):
 
 AttentionInterface.register(ATTENTION, cpu_attention)
 AttentionMaskInterface.register(ATTENTION, sdpa_mask)      # 2D masks are expanded as for SDPA
+
+# %% ../nbs/01_model.ipynb #242af00b
+def cast_frozen_weights(model: torch.nn.Module, precision: str) -> int:
+    """For `precision` 'bf16': store every frozen fp32 `nn.Linear` weight of `model` in bf16 once, instead of
+    autocast's cast at every forward (see above); the fp32 weight stays as the layer's `weight_fp32`.
+    Call it once the model is on its device. Returns how many weights were cast."""
+    if precision != "bf16": return 0
+    cast = 0
+    for module in model.modules():
+        if type(module) is not torch.nn.Linear: continue              # quantised layers subclass Linear: left alone
+        weight = module.weight
+        if weight.requires_grad or weight.dtype != torch.float32: continue
+        module.weight_fp32 = weight.detach()
+        module.weight = torch.nn.Parameter(weight.detach().to(torch.bfloat16), requires_grad=False)   # unties a tied one
+        cast += 1
+    return cast
 
 # %% ../nbs/01_model.ipynb #ca74bea7
 def encode(tok: PreTrainedTokenizerBase, prompt: str, response: str, max_length: int = 512,

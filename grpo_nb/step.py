@@ -123,13 +123,16 @@ def adapter_merged(model):
     if not layers or getattr(model, "is_loaded_in_4bit", False):
         yield model
         return
-    saved = [layer.get_base_layer().weight.detach().clone() for layer in layers]
-    model.merge_adapter()
-    try: yield model
-    finally:
-        model.unmerge_adapter()                            # W + ΔW − ΔW is W only to rounding: put the saved bits back
-        with torch.no_grad():
-            for layer, weight in zip(layers, saved): layer.get_base_layer().weight.copy_(weight)
+    bases = [layer.get_base_layer() for layer in layers]
+    stored = [base.weight.data for base in bases]               # put back afterwards, untouched
+    with torch.no_grad(), model.disable_adapter():              # the adapter's own path off: ΔW is in the weights
+        for layer, base, weights in zip(layers, bases, stored):
+            delta = sum(layer.get_delta_weight(name) for name in layer.active_adapters if name in layer.lora_A)
+            exact = getattr(base, "weight_fp32", weights)       # fp32, also where bf16 is stored (model.cast_frozen_weights)
+            base.weight.data = (exact + delta).to(weights.dtype)   # W + ΔW in fp32, rounded once
+        try: yield model
+        finally:
+            for base, weights in zip(bases, stored): base.weight.data = weights
 
 def evaluate(model, split: dict, ref: tuple | None, objective, cfg: TrainConfig, tag: str,
              accelerator: Accelerator | None = None, logps: tuple | None = None) -> dict[str, float]:

@@ -16,8 +16,8 @@ from .grouped import check_chat_template, is_conversational, load_pairs
 from .losses import uniform_log_weights, auto_eta, start_loss_bound
 from .loop import (AlphaCheck, Checkpoint, Evaluate, JsonLog, Learner, LoopState, PhaseClock, PlateauSchedule,
                           ProgressBar, Wandb, epoch_order, profile_table, restore)
-from .model import (DEFAULT_MODEL, PRECISIONS, QUANTIZE, check_precision, load_policy, load_tokenizer, lora_config,
-                           model_path)
+from .model import (DEFAULT_MODEL, PRECISIONS, QUANTIZE, cast_frozen_weights, check_precision, load_policy,
+                           load_tokenizer, lora_config, model_path)
 from .objectives import REGISTRY, GroupRobust, make_objective
 from .runs import atomic_dir, atomic_write, check_run_dir, refuse_foreign, run_lock
 from .step import make_accelerator, on_main, reference_logps, tokenised_split
@@ -133,11 +133,12 @@ def load_final(run_dir: str | os.PathLike, quantize: str = ""):
 
 def load_start(cfg: TrainConfig):
     """The model to train (with a fresh LoRA adapter if asked) and its tokenizer, from the base
-    model or a finished run."""
+    model or a finished run; in bf16, its frozen weights stored in bf16 (`model.cast_frozen_weights`)."""
     model, tok = load_final(cfg.init, cfg.quantize) if cfg.init else load_policy(cfg.model, quantize=cfg.quantize)
     if cfg.lora:
         from peft import get_peft_model
         model = get_peft_model(model, lora_config(r=cfg.lora_r, alpha=cfg.lora_alpha))
+    cast_frozen_weights(model, cfg.precision)
     return model, tok
 
 def _init_base(init: str) -> str:
