@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from .objectives import GroupRobust
 from .runs import atomic_write
-from .step import evaluate, same_on_all_processes, train_step
+from .step import adapter_merged, evaluate, same_on_all_processes, train_step
 
 if TYPE_CHECKING: from grpo_nb.trainer import TrainConfig   # the run's configuration (03_trainer)
 
@@ -226,7 +226,8 @@ class Evaluate(Callback):
         run.model.eval()
         plain, acc = run.accelerator.unwrap_model(run.model), run.accelerator   # no DDP collectives: each process scores a share
         scored = 0 if at_reference else len(run.splits["val"]["group"]) + len(run.splits["test"]["group"])
-        with run.clock("evaluate", pairs=scored):
+        folded = contextlib.nullcontext() if at_reference else adapter_merged(plain)    # folded in once for both splits
+        with run.clock("evaluate", pairs=scored), folded:
             rec = {}
             for split, tag in (("val", "vald"), ("test", "eval")):
                 ref = run.refs.get(split)

@@ -117,10 +117,11 @@ def metric_record(per_pair: dict[str, torch.Tensor], groups: torch.Tensor, k: in
 @contextlib.contextmanager
 def adapter_merged(model):
     """`model`'s LoRA adapter folded into its base weights for a pass without gradient, the base weights
-    restored bit for bit afterwards; a model without an adapter, or with quantised base weights, as is."""
+    restored bit for bit afterwards; a model without an adapter, with quantised base weights, or already
+    inside this context, as is."""
     from peft.tuners.lora import LoraLayer
     layers = [m for m in model.modules() if isinstance(m, LoraLayer)]
-    if not layers or getattr(model, "is_loaded_in_4bit", False):
+    if not layers or getattr(model, "is_loaded_in_4bit", False) or getattr(model, "adapter_folded", False):
         yield model
         return
     bases = [layer.get_base_layer() for layer in layers]
@@ -130,8 +131,10 @@ def adapter_merged(model):
             delta = sum(layer.get_delta_weight(name) for name in layer.active_adapters if name in layer.lora_A)
             exact = getattr(base, "weight_fp32", weights)       # fp32, also where bf16 is stored (model.cast_frozen_weights)
             base.weight.data = (exact + delta).to(weights.dtype)   # W + ΔW in fp32, rounded once
+        model.adapter_folded = True
         try: yield model
         finally:
+            model.adapter_folded = False
             for base, weights in zip(bases, stored): base.weight.data = weights
 
 def evaluate(model, split: dict, ref: tuple | None, objective, cfg: TrainConfig, tag: str,
