@@ -77,10 +77,12 @@ def embedded_model_dir(name: str = DEFAULT_MODEL, cache: str | os.PathLike | Non
         model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
         model.hf_quantizer = None                      # de-quantised already: save plain fp32 weights
         if hasattr(model.config, "quantization_config"): del model.config.quantization_config
-        model.save_pretrained(tmp); tok.save_pretrained(tmp)
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
         (tmp / "grpo_nb.json").write_text(json.dumps({"source": str(gguf), "bytes": gguf.stat().st_size}))
         if target.exists() and not _is_complete(target):
-            log.warning("replacing an incomplete model folder %s", target); shutil.rmtree(target)
+            log.warning("replacing an incomplete model folder %s", target)
+            shutil.rmtree(target)
         try: os.rename(tmp, target)
         except OSError:
             if not _is_complete(target): raise   # else another process finished first: use its copy
@@ -249,7 +251,8 @@ def response_logps(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> to
 def eval_logps(model: torch.nn.Module, tok: PreTrainedTokenizerBase, prompts: Sequence[str], responses: Sequence[str],
                batch_size: int = 8, **encode_kw) -> torch.Tensor:
     "Summed response log-probs of many (prompt, response), in batches, without gradients (on the CPU)."
-    was_training = model.training; model.eval()
+    was_training = model.training
+    model.eval()
     enc = [encode(tok, p, r, **encode_kw) for p, r in zip(prompts, responses, strict=True)]
     out = [response_logps(model, collate(enc[i:i + batch_size], tok.pad_token_id)).cpu() for i in range(0, len(enc), batch_size)]
     model.train(was_training)

@@ -97,7 +97,8 @@ def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int], etas: Sequence[
 def run_stage(run: dict) -> None:
     "Execute one run's notebook with papermill; its executed notebook appears (renamed from a temporary one) when the run succeeds."
     import papermill as pm
-    out = Path(run["output"]); out.parent.mkdir(parents=True, exist_ok=True)
+    out = Path(run["output"])
+    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.stem}.tmp.ipynb")
     pm.execute_notebook(run["notebook"], str(tmp), parameters=run["params"], cwd=str(Path(run["notebook"]).parent), progress_bar=False)
     os.replace(tmp, out)

@@ -192,7 +192,8 @@ def reward_errors(pb: Problem, theta: torch.Tensor) -> tuple[torch.Tensor, torch
         pick = torch.einsum("snad,...sd->...sna", phi, theta).argmax(-1)
         best = r.max(-1).values
         err = (best - r.expand(*pick.shape, -1).gather(-1, pick[..., None])[..., 0]).mean(-1)
-        errs.append(err); rels.append(err / best.mean(-1))
+        errs.append(err)
+        rels.append(err / best.mean(-1))
     return torch.stack(errs, -1), torch.stack(rels, -1)
 
 # %% ../nbs/04_synthetic.ipynb #411a8969

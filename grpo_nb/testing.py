@@ -21,7 +21,8 @@ def tiny_model(path: str | os.PathLike | None = None, seed: int = 0, width: int 
     torch.manual_seed(seed)
     cfg = LlamaConfig(vocab_size=len(tok), hidden_size=width, intermediate_size=2 * width, num_hidden_layers=2, num_attention_heads=4,
                       num_key_value_heads=2, max_position_embeddings=512, eos_token_id=tok.eos_token_id)
-    LlamaForCausalLM(cfg).save_pretrained(path); tok.save_pretrained(path)
+    LlamaForCausalLM(cfg).save_pretrained(path)
+    tok.save_pretrained(path)
     return path
 
 def toy_csv(n: int = 30, path: str | os.PathLike | None = None) -> str:
