@@ -40,7 +40,8 @@ class PlateauSchedule:
     stop: bool = False
 
     def step(self, value: float) -> bool:
-        "Record one evaluation's monitored loss; return True if LR (and η) dropped."
+        "Record one evaluation's monitored loss; return True if LR (and η) dropped (never with patience 0)."
+        if not self.patience: return False
         if value < self.best:
             self.best, self.bad = value, 0
             return False

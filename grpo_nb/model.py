@@ -2,7 +2,7 @@
 
 # %% ../nbs/01_model.ipynb #65ad6ba9
 from __future__ import annotations
-import contextlib, importlib.util, json, logging, os, re, shutil, tempfile, warnings
+import contextlib, importlib.util, json, logging, os, re, shutil, tempfile, time, warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -25,10 +25,10 @@ log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'DEFAULT_MODEL', 'PAPER_MODEL', 'EMBEDDED', 'LORA_TARGETS', 'IGNORE', 'QUANTIZE', 'PRECISIONS',
-           'NATIVE_BF16_FLAGS', 'ATTENTION', 'ModelError', 'cache_dir', 'embedded_model_dir', 'model_path',
-           'default_dtype', 'load_tokenizer', 'lora_config', 'quantization_config', 'load_policy', 'cpu_flags',
-           'check_precision', 'autocast', 'cpu_attention', 'cast_frozen_weights', 'encode', 'collate', 'response_logps',
-           'eval_logps']
+           'NATIVE_BF16_FLAGS', 'SPEED_FLAGS', 'ATTENTION', 'ModelError', 'cache_dir', 'embedded_model_dir',
+           'model_path', 'default_dtype', 'load_tokenizer', 'lora_config', 'quantization_config', 'load_policy',
+           'cpu_flags', 'machine_info', 'machine_line', 'check_precision', 'autocast', 'cpu_attention',
+           'cast_frozen_weights', 'encode', 'collate', 'response_logps', 'eval_logps']
 
 # %% ../nbs/01_model.ipynb #8e06726b
 DEFAULT_MODEL = "smollm2-135m"
@@ -159,6 +159,28 @@ def cpu_flags() -> set[str]:
     try: lines = Path("/proc/cpuinfo").read_text().splitlines()
     except OSError: return set()
     return next((set(line.split(":", 1)[1].split()) for line in lines if line.startswith(("flags", "Features"))), set())
+
+SPEED_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
+"The CPU flags that set this project's speed (AVX2 only runs about 3× slower than AVX-512)."
+
+def machine_info() -> dict:
+    """This machine as a record: CPU model, its speed flags, cores, torch, and the measured rate of
+    a 2048² fp32 matrix product (GFLOP/s), so a time measured here can be scaled to another machine."""
+    try: lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError: lines = []
+    cpu = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "unknown CPU")
+    a = torch.randn(2048, 2048)
+    a @ a                                                                 # warm-up
+    start = time.perf_counter()
+    for _ in range(4): a @ a
+    rate = 4 * 2 * 2048**3 / (time.perf_counter() - start) / 1e9
+    return {"cpu": cpu, "flags": [f for f in SPEED_FLAGS if f in cpu_flags()], "cores": os.cpu_count(),
+            "torch": torch.__version__, "fp32_2048_gflops": round(rate, 1)}
+
+def machine_line(info: dict) -> str:
+    "A `machine_info` record in one line, as timings in this project name their machine."
+    return (f"{info['cpu']}, {info['cores']} cores, {'/'.join(info['flags']) or 'no AVX2'}, "
+            f"2048² fp32 product {info['fp32_2048_gflops']:.0f} GFLOP/s")
 
 def check_precision(precision: str, device: torch.device) -> None:
     "Raise ModelError if `device` cannot run `precision` natively, naming what it lacks."

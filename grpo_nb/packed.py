@@ -10,7 +10,7 @@ import torch
 from .model import IGNORE, autocast, encode
 
 # %% auto #0
-__all__ = ['pack', 'collate_packed', 'packed_logps']
+__all__ = ['pack', 'collate_packed', 'packed_token_logps', 'response_sums', 'packed_logps']
 
 # %% ../nbs/01b_packed.ipynb #a9bf2ff5
 def pack(tok, prompt: str, responses: Sequence[str], **encode_kw) -> dict[str, list[int]]:
@@ -36,7 +36,7 @@ def collate_packed(examples: Sequence[dict], dtype: torch.dtype = torch.float32,
                    per_row: int = 0) -> dict[str, torch.Tensor]:
     """Packed examples end to end in rows of at most `per_row` (0: all in one row), padded to the
     longest row: 4D attention mask, position ids, and the positions and tokens to score."""
-    ids, pos, masks, srcs, src_row, tgts, owners, which = [], [], [], [], [], [], [], []
+    ids, pos, masks, srcs, src_row, tgts, owners, which, first = [], [], [], [], [], [], [], [], []
     layout = _rows(examples, per_row)
     width = max(sum(len(examples[b]["input_ids"]) for b in row) for row in layout)
     for r, row in enumerate(layout):
@@ -56,6 +56,7 @@ def collate_packed(examples: Sequence[dict], dtype: torch.dtype = torch.float32,
                 tgts += r_ids[start:start + L]
                 owners += [b] * L
                 which += [k] * L
+                first += [True] + [False] * (L - 1)
                 start += L
         n_pad = width - len(r_ids)
         ids += r_ids + [0] * n_pad
@@ -70,13 +71,14 @@ def collate_packed(examples: Sequence[dict], dtype: torch.dtype = torch.float32,
     return {"input_ids": torch.tensor(ids).view(len(layout), width), "position_ids": torch.tensor(pos).view(len(layout), width),
             "attention_mask": torch.stack(masks)[:, None], "keep": keep, "src": src, "src_row": torch.tensor(src_row),
             "tgt": torch.tensor(tgts), "rows": torch.tensor(owners), "which": torch.tensor(which),
+            "first": torch.tensor(first, dtype=torch.bool),
             "n_examples": len(examples), "n_responses": max(len(e["lengths"]) for e in examples)}
 
 
 # %% ../nbs/01b_packed.ipynb #9eb170c1
-def packed_logps(model: torch.nn.Module, batch: dict, precision: str = "fp32") -> torch.Tensor:
-    """Summed log-probability of each response of each packed example, `[examples, responses]`;
-    logits only where needed. The forward runs in `precision` (`model.autocast`); log-softmax in fp32."""
+def packed_token_logps(model: torch.nn.Module, batch: dict, precision: str = "fp32") -> torch.Tensor:
+    """Log-probability of every scored token of a packed batch, in `batch["tgt"]` order; logits only
+    where needed. The forward runs in `precision` (`model.autocast`); log-softmax in fp32."""
     dev = next(model.parameters()).device
     dtype = next(p for p in model.parameters() if p.is_floating_point()).dtype
     mask = batch["attention_mask"].to(dev)
@@ -84,7 +86,20 @@ def packed_logps(model: torch.nn.Module, batch: dict, precision: str = "fp32") -
     with autocast(precision, dev):
         logits = model(input_ids=batch["input_ids"].to(dev), attention_mask=mask, position_ids=batch["position_ids"].to(dev),
                        logits_to_keep=batch["keep"].to(dev)).logits                  # [rows, kept positions, vocab]
-    src_row, src, tgt, rows, which = (batch[k].to(dev) for k in ("src_row", "src", "tgt", "rows", "which"))
-    lp = torch.log_softmax(logits[src_row, src].float(), -1).gather(-1, tgt[:, None])[:, 0]
+    src_row, src, tgt = (batch[k].to(dev) for k in ("src_row", "src", "tgt"))
+    return torch.log_softmax(logits[src_row, src].float(), -1).gather(-1, tgt[:, None])[:, 0]
+
+def response_sums(lp: torch.Tensor, batch: dict, first_token: bool = False) -> torch.Tensor:
+    """Token log-probs `lp` of a packed batch summed per response, `[examples, responses]`
+    (`first_token`: the first token's alone, the next-token log-prob right after the prompt)."""
+    dev = lp.device
+    rows, which = batch["rows"].to(dev), batch["which"].to(dev)
+    if first_token:
+        keep = batch["first"].to(dev)
+        lp, rows, which = lp[keep], rows[keep], which[keep]
     k = batch["n_responses"]
     return torch.zeros(batch["n_examples"] * k, dtype=lp.dtype, device=dev).index_add(0, rows * k + which, lp).view(-1, k)
+
+def packed_logps(model: torch.nn.Module, batch: dict, precision: str = "fp32") -> torch.Tensor:
+    "Summed log-probability of each response of each packed example, `[examples, responses]`."
+    return response_sums(packed_token_logps(model, batch, precision), batch)

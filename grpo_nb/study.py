@@ -34,7 +34,7 @@ def stage_config(stage: str, **params) -> TrainConfig:
     if unknown: raise ValueError(f"bad parameter(s) {unknown}: TrainConfig has no such field")
     cfg = TrainConfig(**{**STAGES[stage], **{k: v for k, v in params.items() if v is not None}})
     dataclasses.replace(cfg, init="").validate()          # everything but init, which may be trained (or finished) first
-    pairs = load_pairs(cfg.data, cfg.countries, seed=cfg.seed, all_pairs=cfg.all_pairs, folds=cfg.folds, fold=cfg.fold)
+    pairs = load_pairs(cfg.data, cfg.countries, seed=cfg.split_seed, all_pairs=cfg.all_pairs, folds=cfg.folds, fold=cfg.fold)
     return dataclasses.replace(cfg, countries=pairs["train"].features["group"].names)   # bad data failed above
 
 def ensure_init(cfg: TrainConfig, show_progress: bool = True) -> None:
@@ -43,7 +43,7 @@ def ensure_init(cfg: TrainConfig, show_progress: bool = True) -> None:
     log.info("SFT run %s not found: training SFT first with the sft defaults", cfg.init)
     print(f"SFT run {cfg.init} not found: training it first with the sft defaults (then reused)")
     sft = stage_config("sft", model=cfg.model, data=cfg.data, countries=list(cfg.countries), seed=cfg.seed,
-                       folds=cfg.folds, fold=cfg.fold, out_dir=cfg.init, lora=cfg.lora, wandb=cfg.wandb, max_length=cfg.max_length,
+                       data_seed=cfg.data_seed, folds=cfg.folds, fold=cfg.fold, out_dir=cfg.init, lora=cfg.lora, wandb=cfg.wandb, max_length=cfg.max_length,
                        max_prompt_length=cfg.max_prompt_length, eval_batch_size=cfg.eval_batch_size, precision=cfg.precision,
                        pairs_per_row=cfg.pairs_per_row, resume=True)
     train(sft, show_progress)

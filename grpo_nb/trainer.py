@@ -25,7 +25,7 @@ from .step import make_accelerator, on_main, reference_logps, tokenised_split
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'PAPER', 'RESUME_MAY_CHANGE', 'TrainConfig', 'load_final', 'load_start', 'resolve_eta', 'train']
+__all__ = ['log', 'PAPER', 'RESUME_MAY_CHANGE', 'TrainConfig', 'load_final', 'load_start', 'total_steps', 'resolve_eta', 'train']
 
 # %% ../nbs/03_trainer.ipynb #90391959
 @dataclass
@@ -37,7 +37,8 @@ class TrainConfig:
     init: str = ""                     # finished run to start from (and use as reference); "": the base model
     data: str = ""                     # GOQA CSV or your grouped pairs (grouped.load_pairs); "" = $GRPO_NB_DATA, else the hub id
     countries: Sequence[str] = ()      # the groups, in id order; (): GOQA's five paper countries, or all groups of your data
-    seed: int = 0
+    seed: int = 0                      # training randomness: LoRA init, pair order
+    data_seed: int | None = None       # splits, folds and pair draws; None: `seed` (see split_seed)
     all_pairs: bool = False
     folds: int = 0                     # k > 0: k-fold cross-fitting over questions, `fold` held out as test
     fold: int = 0
@@ -58,7 +59,7 @@ class TrainConfig:
     max_epochs: int = 1
     max_steps: int = 0                 # 0 = no limit but max_epochs
     eval_every: int = 160              # training pairs between evaluations
-    patience: int = 3                  # evaluations without improvement before LR ÷ 10
+    patience: int = 3                  # evaluations without improvement before LR ÷ 10; 0: constant LR and η
     lr_factor: float = 0.1
     min_lr: float = 1e-7               # stop once LR falls below it
     eval_batch_size: int = 16
@@ -91,10 +92,14 @@ class TrainConfig:
         if self.quantize and not self.lora:
             bad("quantize needs lora=True: quantised base weights do not train (QLoRA trains LoRA adapters on them)")
         if self.label_smoothing >= 0.5: bad(f"label_smoothing must be < 0.5, got {self.label_smoothing}")
-        for k in ("batch_size", "grad_accum", "max_epochs", "eval_every", "patience", "eval_batch_size", "max_length",
+        for k in ("batch_size", "grad_accum", "max_epochs", "eval_every", "eval_batch_size", "max_length",
                   "max_prompt_length", "lora_r", "lora_alpha"):
             if not (integer(getattr(self, k)) and getattr(self, k) >= 1):
                 bad(f"{k} must be an integer >= 1, got {getattr(self, k)!r}")
+        if not (integer(self.patience) and self.patience >= 0):
+            bad(f"patience must be an integer >= 0 (0: the plateau rule off), got {self.patience!r}")
+        if not (self.data_seed is None or integer(self.data_seed) and self.data_seed >= 0):
+            bad(f"data_seed must be an integer >= 0 or None (None: seed), got {self.data_seed!r}")
         if not (integer(self.pairs_per_row) and self.pairs_per_row >= 0):
             bad(f"pairs_per_row must be an integer >= 0 (0: one row per micro-batch), got {self.pairs_per_row!r}")
         if not (isinstance(self.max_steps, int) and self.max_steps >= 0):
@@ -109,6 +114,11 @@ class TrainConfig:
         if self.init and not (Path(self.init) / "done.json").is_file():
             bad(f"init run folder {self.init} has no finished run (no done.json): train it first or fix the path")
         return self
+
+    @property
+    def split_seed(self) -> int:
+        "The seed of the data's splits, folds and pair draws: `data_seed`, else `seed`."
+        return self.seed if self.data_seed is None else self.data_seed
 
 # %% ../nbs/03_trainer.ipynb #8ad99876
 PAPER = {"sft": dict(optimizer="rmsprop", lr=1e-4, max_epochs=1),
@@ -162,6 +172,11 @@ RESUME_MAY_CHANGE = ("resume", "overwrite", "max_steps", "max_epochs", "wandb")
 def _config_dict(cfg: TrainConfig) -> dict:
     return {**asdict(cfg), "countries": list(cfg.countries)}
 
+def total_steps(cfg: TrainConfig, n_train: int) -> int:
+    "The optimiser steps a run of `n_train` training pairs takes: its epochs, capped by `max_steps`."
+    per_step = cfg.batch_size * cfg.grad_accum
+    return min(cfg.max_steps or 10**9, math.ceil(n_train / per_step) * cfg.max_epochs)
+
 def resolve_eta(cfg: TrainConfig, objective, groups: torch.Tensor, counts: torch.Tensor, total_steps: int) -> tuple[float, dict]:
     """η for the run and how it was found: a number as given; 'auto': √(2 ln K / T) / M (see
     `losses.auto_eta`)."""
@@ -177,15 +192,15 @@ def resolve_eta(cfg: TrainConfig, objective, groups: torch.Tensor, counts: torch
     return eta, {"eta_auto/K": len(counts), "eta_auto/T": total_steps, "eta_auto/M": bound, "eta_auto/eta": eta}
 
 # %% ../nbs/03_trainer.ipynb #0554fd02
-def train(cfg: TrainConfig, show_progress: bool = True, pairs=None) -> dict:
+def train(cfg: TrainConfig, show_progress: bool = True, pairs=None, callbacks: Sequence = ()) -> dict:
     """Train one run in `cfg.out_dir` on `pairs` (train/val/test; default: GlobalOpinionQA as `cfg`
-    says); its last evaluation."""
+    says), with `callbacks` beside the run's own; its last evaluation."""
     cfg = dataclasses.replace(cfg, data=str(cfg.data or default_data_source())).validate()   # config.json records the data used
     out = Path(cfg.out_dir)
     refuse_foreign(out)                                # a file, or someone else's folder: refused before anything
     if cfg.resume and (out / "done.json").is_file(): return json.loads((out / "done.json").read_text())
     if pairs is None:                                                     # bad data fails here,
-        pairs = load_pairs(cfg.data, cfg.countries, seed=cfg.seed, all_pairs=cfg.all_pairs, folds=cfg.folds, fold=cfg.fold)
+        pairs = load_pairs(cfg.data, cfg.countries, seed=cfg.split_seed, all_pairs=cfg.all_pairs, folds=cfg.folds, fold=cfg.fold)
     names = pairs["train"].features["group"].names
     if cfg.countries and names != list(cfg.countries):
         raise ValueError(f"the pairs' groups {names} are not cfg.countries {list(cfg.countries)}")
@@ -201,9 +216,10 @@ def train(cfg: TrainConfig, show_progress: bool = True, pairs=None) -> dict:
             check_run_dir(out, _config_dict(cfg), _config_dict(TrainConfig()), cfg.resume, cfg.overwrite, RESUME_MAY_CHANGE)
             atomic_write(out / "config.json", lambda p: p.write_text(json.dumps(_config_dict(cfg), indent=2)))
         on_main(accelerator, claim)
-        return _train(cfg, out, pairs, accelerator, show_progress and accelerator.is_main_process)
+        return _train(cfg, out, pairs, accelerator, show_progress and accelerator.is_main_process, callbacks)
 
-def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_progress: bool) -> dict:
+def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_progress: bool,
+           extra: Sequence = ()) -> dict:
     "Set a run up in its locked folder and fit it; every process runs this, the main one writes."
     main, clock = accelerator.is_main_process, PhaseClock()
     torch.manual_seed(cfg.seed)
@@ -218,8 +234,7 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
     with clock("reference"): refs = reference_logps(model, splits, objective, cfg, accelerator, clock)
     params = [p for p in model.parameters() if p.requires_grad]
     model, opt = accelerator.prepare(model, _optimizer(cfg, params))
-    n_train, per_step = len(splits["train"]["group"]), cfg.batch_size * cfg.grad_accum
-    total = min(cfg.max_steps or 10**9, math.ceil(n_train / per_step) * cfg.max_epochs)
+    total = total_steps(cfg, len(splits["train"]["group"]))
     resumed = cfg.resume and (out / "checkpoint.pt").exists()
     if resumed:                                       # schedule (η as resolved then, halved since) and log α as saved
         sched, state = restore(out / "checkpoint.pt", params, opt)
@@ -231,7 +246,7 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
         # The group-robust state is log α in float64: a group far behind stays finite and can come back.
         state = LoopState(log_alpha=objective.log_alpha if robust else uniform_log_weights(len(counts)), eta_auto=eta_auto)
     callbacks = [JsonLog(out, main, resumed), AlphaCheck(), ProgressBar(total, show_progress, cfg.objective), Evaluate(),
-                 Checkpoint(out / "checkpoint.pt", main)]
+                 Checkpoint(out / "checkpoint.pt", main), *extra]
     if main and cfg.wandb: callbacks.append(Wandb(out, cfg.wandb_project, _config_dict(cfg)))
     learner = Learner(cfg, model, params, opt, objective, sched, state, splits, refs, accelerator, callbacks, clock)
     last = learner.fit()
