@@ -17,11 +17,12 @@ export WANDB_MODE ?= offline
 export HF_HUB_OFFLINE ?= 1
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install study crossfit figures bench docs readme test export clean-nbs check-sync
+.PHONY: help install study crossfit verdict figures bench docs readme test export clean-nbs check-sync
 help:
 	@echo "make study   run the main job (installs first)"
 	@echo "make test    run all tests (installs first)"
-	@echo "make crossfit the GlobalOpinionQA verdict: cross-fitted IPO vs GR-IPO and its figures (installs first)"
+	@echo "make crossfit the GlobalOpinionQA cross-fit: IPO vs GR-IPO, records in results/ (installs first)"
+	@echo "make verdict the verdict's tables and figures from the committed records (seconds)"
 	@echo "make figures the synthetic study's figures (installs first)"
 	@echo "make bench   the throughput benchmark, TRL included (installs first)"
 	@echo "make docs    the documentation site from the notebooks -> _docs/index.html (installs first)"
@@ -57,15 +58,23 @@ study: $(STAMP)
 	  mv $(STUDY_DIR)/.$$nb.tmp.ipynb $(STUDY_DIR)/$$nb.ipynb; \
 	done
 
-# The GlobalOpinionQA verdict: k-fold cross-fitted SFT → IPO → GR-IPO (outputs/crossfit/, ≈ 90 min on 2 cores,
-# resumable: finished runs and cached scores are reused), then its figures (outputs/figures/goqa_crossfit*).
+# The GlobalOpinionQA verdict: k-fold cross-fitted SFT → IPO and GR-IPO (2 training seeds each, the same schedule), each
+# scored on its held-out fold along training. Runs in outputs/crossfit/ (weights: not committed); each finished fold's
+# small records go to results/goqa_crossfit/foldN/ at once (commit them), and a recorded fold is never trained again, so
+# the cross-fit stops and continues anywhere. Then the verdict's tables and figures from the records.
 CROSSFIT_ARGS ?=
 crossfit: $(STAMP)
 	mkdir -p outputs
 	$(BIN)/papermill --cwd nbs nbs/crossfit.ipynb outputs/.crossfit.tmp.ipynb $(if $(DATA),-p data "$(DATA)") $(CROSSFIT_ARGS)
 	mv outputs/.crossfit.tmp.ipynb outputs/crossfit.ipynb
-	$(BIN)/papermill --cwd nbs nbs/fig_crossfit.ipynb outputs/.fig_crossfit.tmp.ipynb
-	mv outputs/.fig_crossfit.tmp.ipynb outputs/fig_crossfit.ipynb
+	$(MAKE) verdict
+
+# Every table, decision and figure of the verdict from the committed records alone (seconds, offline, no data file):
+# outputs/verdict.ipynb and outputs/figures/goqa_verdict_*.
+verdict: $(STAMP)
+	mkdir -p outputs
+	$(BIN)/papermill --cwd nbs nbs/verdict.ipynb outputs/.verdict.tmp.ipynb
+	mv outputs/.verdict.tmp.ipynb outputs/verdict.ipynb
 
 # The synthetic study's figures (paper Figs 2, 4-12): outputs/figures/ and outputs/fig_synthetic.ipynb.
 figures: $(STAMP)

@@ -15,7 +15,8 @@ from .runs import read_log, atomic_write
 # %% auto #0
 __all__ = ['PALETTE', 'run_info', 'group_table', 'training_chart', 'mean_sem', 'band_chart', 'bar_chart', 'save_chart',
            'synthetic_chart', 'tradeoff_chart', 'sweep_runs', 'sweep_frames', 'per_country', 'grouped_bar_chart',
-           'goqa_fig3', 'goqa_fig13', 'mean_sem_table', 'interval_chart', 'weights_chart']
+           'goqa_fig3', 'goqa_fig13', 'mean_sem_table', 'interval_chart', 'weights_chart', 'curves_chart',
+           'frontier_chart']
 
 # %% ../nbs/05_plots.ipynb #b5f19f12
 def run_info(run_dir: str | os.PathLike) -> tuple[dict, pd.DataFrame]:
@@ -209,7 +210,29 @@ def interval_chart(per_country: pd.DataFrame, title: str, y_title: str, width: i
     return (points + bars).properties(title=title, width=width, height=height)
 
 def weights_chart(weights: pd.DataFrame, columns: int = 5) -> alt.FacetChart:
-    "Group weights α over training steps per country, one panel per fold (`step`, `country`, `weight`, `fold`)."
+    "Group weights α over training steps per country, one panel per fold, one dash per seed (`step`, `country`, `weight`, `fold`, `seed`)."
     return alt.Chart(weights).mark_line().encode(
-        x=alt.X("step:Q"), y=alt.Y("weight:Q", title="group weight α"), color=alt.Color("country:N")
+        x=alt.X("step:Q"), y=alt.Y("weight:Q", title="group weight α"), color=alt.Color("country:N"),
+        strokeDash=alt.StrokeDash("seed:N", title="seed")
     ).properties(width=170, height=130).facet(facet=alt.Facet("fold:N", title="fold"), columns=columns)
+
+def curves_chart(curves: pd.DataFrame, title: str, width: int = 300, height: int = 200) -> alt.HConcatChart:
+    "Held-out worst-country and average loss against the share of training, per method, with interval bands."
+    mo = list(dict.fromkeys(curves.method))
+    def panel(stat, name):
+        base = alt.Chart(curves[curves.stat == stat]).encode(
+            x=alt.X("share:Q", title="share of training (0 = SFT)"), color=alt.Color("method:N", sort=mo, scale=PALETTE))
+        band = base.mark_area(opacity=0.2).encode(y=alt.Y("lo:Q", title=name, scale=alt.Scale(zero=False)), y2="hi:Q")
+        return (band + base.mark_line(point=True).encode(y="value:Q")).properties(title=name, width=width, height=height)
+    return alt.hconcat(panel("worst", "worst-country held-out loss"), panel("average", "average held-out loss")
+                       ).properties(title=title)
+
+def frontier_chart(curves: pd.DataFrame, title: str, width: int = 320, height: int = 240) -> alt.LayerChart:
+    "Worst-country against average held-out loss, one point per checkpoint, per method (training runs right to left)."
+    wide = curves.pivot_table(index=["method", "checkpoint", "share"], columns="stat", values="value").reset_index()
+    mo = list(dict.fromkeys(curves.method))
+    base = alt.Chart(wide).encode(x=alt.X("average:Q", title="average held-out loss", scale=alt.Scale(zero=False)),
+                                  y=alt.Y("worst:Q", title="worst-country held-out loss", scale=alt.Scale(zero=False)),
+                                  color=alt.Color("method:N", sort=mo, scale=PALETTE), order="checkpoint:Q")
+    return (base.mark_line() + base.mark_point(filled=True).encode(tooltip=["method", "share", "average", "worst"])
+            ).properties(title=title, width=width, height=height)

@@ -10,7 +10,8 @@ free of warnings and of per-step progress lines,
 (5) bad parameters given to the notebooks through papermill, a misspelt parameter given to each parameterised notebook,
 and every parameters cell read whole by papermill, (6) the throughput benchmark for one step (no TRL rows),
 (7) a tiny sweep (run twice: the second skips finished runs) and the GlobalOpinionQA figures drawn from it,
-(8) a tiny cross-fit (run twice: the second skips finished runs and reuses scores) and its figures, (9) your own grouped
+(8) a tiny cross-fit (run twice: the second trains nothing) and verdict.ipynb on its records reproducing the run's
+table, and the README's verdict table recomputed from the committed records, (9) your own grouped
 data (a conversational JSONL) through the command line, a tiny sweep (SFT, IPO, GR-IPO notebooks) and fig_goqa, (10) the
 documentation site (every page, no broken internal link) and README.md equal to nbs/index.ipynb's export.
 """
@@ -150,25 +151,58 @@ def sweep_and_figures(data: str) -> dict[str, bool]:
     return results
 
 
-def crossfit_and_figures(data: str) -> dict[str, bool]:
-    "A tiny cross-fit (tiny random model, 2 countries, 2 folds), run twice (the second skips every finished run and reuses every score), then its figures."
+def _markdown_outputs(executed: Path) -> list[str]:
+    "The markdown outputs of an executed notebook, in order."
+    import json
+    cells = json.loads(executed.read_text())["cells"]
+    return ["".join(o["data"]["text/markdown"]) for c in cells for o in c.get("outputs", []) if "text/markdown" in o.get("data", {})]
+
+
+def crossfit_and_verdict(data: str) -> dict[str, bool]:
+    """A tiny cross-fit (tiny random model, 2 countries, 2 folds, 2 seeds, 2 scored checkpoints), run twice (the second
+    trains nothing and leaves every record untouched), then `verdict.ipynb` on its records reproducing the run's table."""
     import json
     from grpo_nb.testing import tiny_model
     out = ROOT / "outputs" / "test" / "crossfit"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
-    stage = {"max_steps": 2, "batch_size": 4, "eval_every": 8, "wandb": False}
-    args = ["-p", "folds", "2", "-p", "n_boot", "200", "-y", f"stage_params: {json.dumps(stage)}", "-p", "out_dir", str(out / "runs"),
+    stage = {"max_steps": 2, "batch_size": 4, "wandb": False}
+    args = ["-p", "folds", "2", "-p", "checkpoints", "2", "-p", "n_boot", "200", "-y", f"stage_params: {json.dumps(stage)}",
+            "-p", "work_dir", str(out / "runs"), "-p", "records_dir", str(out / "records"),
             "-p", "model", tiny_model(out / "tiny-model"), "-p", "data", data] + TINY_COUNTRIES
     results = {"crossfit": papermill("crossfit", out / "crossfit.ipynb", args)}
-    written = sorted(p for p in (out / "runs").rglob("*") if p.name in ("log.jsonl", "heldout.parquet", "done.json"))
+    written = sorted(p for p in (out / "runs").rglob("*") if p.name in ("log.jsonl", "done.json") or p.suffix == ".parquet")
+    written += sorted(p for p in (out / "records").rglob("*") if p.is_file())
     before = {p: p.read_bytes() for p in written}
     again = papermill("crossfit", out / "crossfit_again.ipynb", args)
-    same = len(written) == 18 and all(p.read_bytes() == b for p, b in before.items())
-    if again and not same: print(f"crossfit again: expected 6 runs x 3 files untouched, found {len(written)} files, changed: "
+    same = len([p for p in written if p.name == "done.json" and "runs" in p.parts]) == 10 and all(
+        p.read_bytes() == b for p, b in before.items())
+    if again and not same: print(f"crossfit again: expected 10 runs and their records untouched, changed: "
                                  f"{[str(p) for p, b in before.items() if p.read_bytes() != b]}", file=sys.stderr)
     results["crossfit skips finished runs"] = again and same
-    results["figures crossfit"] = results["crossfit"] and papermill("fig_crossfit", out / "fig_crossfit.ipynb", [
-        "-p", "crossfit_dir", str(out / "runs"), "-p", "out_dir", str(out / "figures"), "-p", "n_boot", "200"])
+    verdict = results["crossfit"] and papermill("verdict", out / "verdict.ipynb", [
+        "-p", "records_dir", str(out / "records"), "-p", "out_dir", str(out / "figures"), "-p", "n_boot", "200"])
+    printed = [t for t in _markdown_outputs(out / "crossfit.ipynb") if t.startswith("| measure")] if verdict else []
+    redrawn = [t for t in _markdown_outputs(out / "verdict.ipynb") if t.startswith("| measure")] if verdict else []
+    reproduced = verdict and len(printed) == 1 and printed == redrawn and all(
+        (out / "figures" / f"goqa_verdict_{f}.png").is_file() for f in ("countries", "curves", "weights"))
+    if verdict and not reproduced: print(f"verdict: the run printed {printed}, verdict.ipynb {redrawn}", file=sys.stderr)
+    results["verdict from the records reproduces the run's table"] = reproduced
     return results
+
+
+def readme_verdict() -> bool:
+    """The README's verdict table is what the committed records give (recomputed with the verdict's own settings);
+    while the records are unfinished, the README carries no table of the new verdict."""
+    from grpo_nb.verdict import read_records, verdict_markdown, verdict_tables
+    records, readme = ROOT / "results" / "goqa_crossfit", (ROOT / "README.md").read_text()
+    carries = "| measure (worst country) |" in readme
+    try: frames = read_records(records)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"README verdict: {e}; the README {'carries a table (wrong)' if carries else 'carries no table (right)'}")
+        return not carries
+    table = verdict_markdown(verdict_tables(frames, 2000, 0))
+    if table not in readme: print("README verdict: its table differs from the records' (make verdict prints it):\n" + table,
+                                  file=sys.stderr)
+    return table in readme
 
 
 BAD_PARAMETERS = {   # notebook, papermill parameters, the message it must stop with
@@ -178,7 +212,7 @@ BAD_PARAMETERS = {   # notebook, papermill parameters, the message it must stop 
     "sweep": (["-y", "etas: [0.01, -1]"], "etas must be a non-empty list of numbers > 0"),
     "fig_goqa": (["-p", "sweep_dir", "/no/such/sweep"], "sweep folder /no/such/sweep not found"),
     "crossfit": (["-p", "folds", "1"], "folds must be an integer >= 2, got 1"),
-    "fig_crossfit": (["-p", "crossfit_dir", "/no/such/crossfit"], "holds no scored fold"),
+    "verdict": (["-p", "records_dir", "/no/such/records"], "holds no cross-fit records"),
 }
 
 
@@ -189,15 +223,16 @@ def bad_parameters(data: str) -> dict[str, bool]:
     for nb, (params, msg) in BAD_PARAMETERS.items():
         needs_data = nb in ("gripo", "ipo", "sweep", "crossfit")
         if needs_data and not data: continue
-        extra = (["-p", "data", data] if needs_data else []) + ["-p", "out_dir", str(out / nb)]
+        folder = "records_dir" if nb == "crossfit" else "out_dir"       # where the notebook would write first
+        extra = (["-p", "data", data] if needs_data else []) + ["-p", folder, str(out / nb)]
         r = sh([str(BIN / "papermill"), "--cwd", "nbs", f"nbs/{nb}.ipynb", str(out / f"{nb}.ipynb")] + extra + params)
-        ok = r.returncode != 0 and msg in r.stdout + r.stderr and not (out / nb / "config.json").exists()
+        ok = r.returncode != 0 and msg in r.stdout + r.stderr and not (out / nb).exists()
         if not ok: sys.stderr.write(f"bad parameter {params} of {nb}: expected a failure with {msg!r}\n" + r.stderr[-3000:])
         results[f"bad parameter {nb}"] = ok
     return results
 
 
-PARAMETERISED = ["bench_throughput", "crossfit", "fig_crossfit", "fig_goqa", "fig_synthetic", "gripo", "ipo", "sft", "sweep"]
+PARAMETERISED = ["bench_throughput", "crossfit", "fig_goqa", "fig_synthetic", "gripo", "ipo", "sft", "sweep", "verdict"]
 
 
 def misspelt_parameters() -> dict[str, bool]:
@@ -331,13 +366,14 @@ def main():
     results.update(bad_parameters(a.data))
     results.update(misspelt_parameters())
     results["papermill reads every parameter"] = papermill_reads_parameters()
+    results["README verdict table = the committed records'"] = readme_verdict()
     results.update(own_data())
     skipped = 0
     if a.data:
         results.update(study_notebooks(a.data))
         results.update(bench_notebook(a.data))
         results.update(sweep_and_figures(a.data))
-        results.update(crossfit_and_figures(a.data))
+        results.update(crossfit_and_verdict(a.data))
     else:
         skipped += 14
         print("study notebooks, resume, benchmark, sweep, cross-fit and their figures: 14 skipped (no data path; set GRPO_NB_DATA)")
