@@ -70,11 +70,13 @@ crossfit: $(STAMP)
 	$(MAKE) verdict
 
 # Every table, decision and figure of the verdict from the committed records alone (seconds, offline, no data file):
-# outputs/verdict.ipynb and outputs/figures/goqa_verdict_*.
+# outputs/verdict.ipynb and outputs/figures/goqa_verdict_*; the README's and docs' figures copied to docs/figures/.
 verdict: $(STAMP)
 	mkdir -p outputs
 	$(BIN)/papermill --cwd nbs nbs/verdict.ipynb outputs/.verdict.tmp.ipynb
 	mv outputs/.verdict.tmp.ipynb outputs/verdict.ipynb
+	mkdir -p docs/figures
+	cp outputs/figures/goqa_verdict_countries.png outputs/figures/goqa_verdict_curves.png docs/figures/
 
 # The synthetic study's figures (paper Figs 2, 4-12): outputs/figures/ and outputs/fig_synthetic.ipynb.
 figures: $(STAMP)

@@ -79,6 +79,8 @@ def stage(src: Path, executed: Path | None) -> list[str]:
         (src / "docs").mkdir(exist_ok=True)
         shutil.copy(f, src / "docs" / f.name)
         pages.append(f"docs/{f.stem}")
+    if (ROOT / "docs" / "figures").is_dir():              # committed figures (make verdict draws them from results/)
+        shutil.copytree(ROOT / "docs" / "figures", src / "docs" / "figures")
     return pages
 
 

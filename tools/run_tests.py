@@ -216,6 +216,11 @@ BAD_PARAMETERS = {   # notebook, papermill parameters, the message it must stop 
 }
 
 
+def output_parameter(nb: str) -> str:
+    "The parameter naming the folder a notebook writes first: `records_dir` for the cross-fit, else `out_dir`."
+    return "records_dir" if nb == "crossfit" else "out_dir"
+
+
 def bad_parameters(data: str) -> dict[str, bool]:
     "Each notebook given a bad parameter fails in its first cells with the expected message (and writes no run folder)."
     out = ROOT / "outputs" / "test" / "bad"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
@@ -223,8 +228,7 @@ def bad_parameters(data: str) -> dict[str, bool]:
     for nb, (params, msg) in BAD_PARAMETERS.items():
         needs_data = nb in ("gripo", "ipo", "sweep", "crossfit")
         if needs_data and not data: continue
-        folder = "records_dir" if nb == "crossfit" else "out_dir"       # where the notebook would write first
-        extra = (["-p", "data", data] if needs_data else []) + ["-p", folder, str(out / nb)]
+        extra = (["-p", "data", data] if needs_data else []) + ["-p", output_parameter(nb), str(out / nb)]
         r = sh([str(BIN / "papermill"), "--cwd", "nbs", f"nbs/{nb}.ipynb", str(out / f"{nb}.ipynb")] + extra + params)
         ok = r.returncode != 0 and msg in r.stdout + r.stderr and not (out / nb).exists()
         if not ok: sys.stderr.write(f"bad parameter {params} of {nb}: expected a failure with {msg!r}\n" + r.stderr[-3000:])
@@ -245,7 +249,7 @@ def misspelt_parameters() -> dict[str, bool]:
         wrong = next(n for n in parameter_names(ROOT / "nbs" / f"{nb}.ipynb") if n != "out_dir") + "x"   # e.g. datax
         t = time.time()
         r = sh([str(BIN / "papermill"), "--cwd", "nbs", f"nbs/{nb}.ipynb", str(out / f"{nb}.ipynb"),
-                "-p", "out_dir", str(out / nb), "-p", wrong, "1"], timeout=120)
+                "-p", output_parameter(nb), str(out / nb), "-p", wrong, "1"], timeout=120)
         took = time.time() - t
         ok = r.returncode != 0 and f"{nb}.ipynb does not take {wrong!r}" in r.stdout + r.stderr and took < 60 and not (out / nb).exists()
         if not ok: sys.stderr.write(f"misspelt parameter {wrong!r} of {nb}: expected a stop within 60 s naming it ({took:.0f} s)\n"
