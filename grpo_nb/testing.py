@@ -2,16 +2,18 @@
 
 # %% ../nbs/07_reliability.ipynb #6eb3a89c
 from __future__ import annotations
-import os, tempfile
+import dataclasses, hashlib, json, os, shutil, tempfile
+from pathlib import Path
 
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM
 
 from .data import write_goqa_csv
 from .model import load_tokenizer
+from .trainer import TrainConfig, train
 
 # %% auto #0
-__all__ = ['tiny_model', 'toy_csv']
+__all__ = ['tiny_model', 'toy_csv', 'golden_runs']
 
 # %% ../nbs/07_reliability.ipynb #041afc3b
 def tiny_model(path: str | os.PathLike | None = None, seed: int = 0, width: int = 32) -> str:
@@ -31,3 +33,26 @@ def toy_csv(n: int = 30, path: str | os.PathLike | None = None) -> str:
              ["Yes", "No", "DK/Refused"]) for i in range(n)]
     path = path or tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False).name
     return str(write_goqa_csv(rows, path))
+
+# %% ../nbs/07_reliability.ipynb #9a1f0c2e
+def golden_runs(work: str | os.PathLike) -> dict:
+    "The byte-for-byte check's four tiny runs in `work` (see below); each run's digests, by 'objective/pairs_per_row'."
+    work = Path(work)
+    torch.set_num_threads(1)
+    model, csv = tiny_model(work / "tiny", seed=0), toy_csv(12, work / "toy.csv")
+    h = lambda b: hashlib.sha256(b).hexdigest()[:16]
+    out = {}
+    for objective, per_row in (("gr-ipo", 0), ("ipo", 0), ("gr-ipo", 4), ("ipo", 4)):
+        run = work / f"{objective}-{per_row}"
+        cfg = TrainConfig(model=model, data=csv, countries=["Japan", "Egypt"], objective=objective, lr=1e-3,
+                          beta=0.1, eta=0.01, batch_size=2, grad_accum=2, eval_every=1000, max_steps=3,
+                          wandb=False, out_dir=str(run), pairs_per_row=per_row)
+        train(cfg, show_progress=False)
+        shutil.rmtree(run / "final")
+        (run / "done.json").unlink()                                    # stopped after its last checkpoint
+        train(dataclasses.replace(cfg, max_steps=6, resume=True), show_progress=False)
+        done = {k: v for k, v in json.loads((run / "done.json").read_text()).items() if k != "profile"}
+        out[f"{objective}/{per_row}"] = {"log.jsonl": h((run / "log.jsonl").read_bytes()),
+                                         "done.json": h(json.dumps(done, indent=2).encode()),
+                                         "adapter": h((run / "final" / "adapter_model.safetensors").read_bytes())}
+    return out

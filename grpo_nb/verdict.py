@@ -187,7 +187,9 @@ def verdict_tables(frames: dict, n_boot: int = 2000, seed: int = 0) -> dict:
         arg = np.argmax if m["worst"] == "max" else np.argmin
         for i, name in enumerate(methods):
             lo, hi = _ci(worst_b[:, i])
-            row[name] = {"worst": float(worst_p[i]), "lo": lo, "hi": hi, "country": countries[int(arg(point[i]))]}
+            tied = np.ptp(point[i]) == 0                                            # e.g. SFT's loss: 2500 everywhere
+            where = "all countries" if tied else countries[int(arg(point[i]))]
+            row[name] = {"worst": float(worst_p[i]), "lo": lo, "hi": hi, "country": where}
             ci = np.percentile(boot[:, i], [2.5, 97.5], axis=0)
             per_country += [{"measure": value, "method": name, "country": c, "mean": float(point[i, j]),
                              "lo": float(ci[0, j]), "hi": float(ci[1, j])} for j, c in enumerate(countries)]
@@ -214,6 +216,7 @@ def loss_curves(frames: dict, n_boot: int = 2000, seed: int = 0) -> dict:
     seeds = [matched(s)[1][0] for s in d["per_seed"]]
     row = {"measure": "loss at matched average", "role": "secondary", "label": "worst-country loss at matched average loss",
            "level": float(level[0]), "level_lo": _ci(b_level)[0], "level_hi": _ci(b_level)[1],
+           "unreached": float(np.isnan(b_at).any(1).mean()),          # draws where a method never gets down to L*
            **_diff_row(at[0, 1] - at[0, 0], b_at[:, 1] - b_at[:, 0], [s[1] - s[0] for s in seeds], MEASURES["loss"]["margin"], True)}
     for i, method in enumerate(["IPO", "GR-IPO"]):
         lo, hi = _ci(b_at[:, i])
@@ -239,6 +242,7 @@ def verdict_markdown(v: dict) -> str:
         label = f"**{r['label']}** (primary)" if r["role"] == "primary" else r["label"]
         if value == "loss at matched average":
             label += f", L* = {_fmt(value, r['level'])} [{_fmt(value, r['level_lo'])}, {_fmt(value, r['level_hi'])}]"
+            if r["unreached"]: label += f" (not reached in {r['unreached']:.1%} of draws, left out)"
         sft = _fmt(value, r["SFT"]["worst"]) + f" {r['SFT']['country']}" if "SFT" in r else "—"
         seeds = " / ".join(_fmt(value, x, True) for x in r["per_seed"])
         lines.append(f"| {label} | {sft} | {_cell(value, r['IPO'])} | {_cell(value, r['GR-IPO'])} | "
