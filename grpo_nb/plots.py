@@ -13,7 +13,7 @@ from .grouped import is_goqa
 from .runs import read_log, atomic_write
 
 # %% auto #0
-__all__ = ['PALETTE', 'run_info', 'group_table', 'training_chart', 'mean_sem', 'band_chart', 'bar_chart', 'save_chart',
+__all__ = ['PALETTE', 'FEW', 'run_info', 'group_table', 'training_chart', 'mean_sem', 'band_chart', 'bar_chart', 'save_chart',
            'synthetic_chart', 'tradeoff_chart', 'sweep_runs', 'sweep_frames', 'per_country', 'grouped_bar_chart',
            'goqa_fig3', 'goqa_fig13', 'mean_sem_table', 'interval_chart', 'weights_chart', 'curves_chart',
            'frontier_chart']
@@ -200,11 +200,14 @@ def mean_sem_table(df: pd.DataFrame, cols: Sequence[str], by: str = "method") ->
     return pd.DataFrame({c: [f"{a:.4g} ± {b:.2g}" for a, b in zip(m[c], s[c])] for c in cols}, index=m.index)
 
 # %% ../nbs/05_plots.ipynb #72a3e025
+FEW = alt.Scale(scheme="tableau10")
+"Colours for a few series (methods of the verdict): one distinct hue each, unlike `PALETTE`'s light/dark pairs."
+
 def interval_chart(per_country: pd.DataFrame, title: str, y_title: str, width: int = 320, height: int = 180) -> alt.LayerChart:
     "Per country, each method's estimate (`mean`) with its interval (`lo`, `hi`), methods side by side."
     xo, mo = list(dict.fromkeys(per_country.country)), list(dict.fromkeys(per_country.method))
     base = alt.Chart(per_country).encode(x=alt.X("country:N", sort=xo, title=None), xOffset=alt.XOffset("method:N", sort=mo),
-                                         color=alt.Color("method:N", sort=mo, scale=PALETTE))
+                                         color=alt.Color("method:N", sort=mo, scale=FEW))
     points = base.mark_point(filled=True, size=45).encode(y=alt.Y("mean:Q", title=y_title, scale=alt.Scale(zero=False)))
     bars = base.mark_errorbar().encode(y=alt.Y("lo:Q", title=y_title), y2="hi:Q")
     return (points + bars).properties(title=title, width=width, height=height)
@@ -221,7 +224,7 @@ def curves_chart(curves: pd.DataFrame, title: str, width: int = 300, height: int
     mo = list(dict.fromkeys(curves.method))
     def panel(stat, name):
         base = alt.Chart(curves[curves.stat == stat]).encode(
-            x=alt.X("share:Q", title="share of training (0 = SFT)"), color=alt.Color("method:N", sort=mo, scale=PALETTE))
+            x=alt.X("share:Q", title="share of training (0 = SFT)"), color=alt.Color("method:N", sort=mo, scale=FEW))
         band = base.mark_area(opacity=0.2).encode(y=alt.Y("lo:Q", title=name, scale=alt.Scale(zero=False)), y2="hi:Q")
         return (band + base.mark_line(point=True).encode(y="value:Q")).properties(title=name, width=width, height=height)
     return alt.hconcat(panel("worst", "worst-country held-out loss"), panel("average", "average held-out loss")
@@ -233,6 +236,6 @@ def frontier_chart(curves: pd.DataFrame, title: str, width: int = 320, height: i
     mo = list(dict.fromkeys(curves.method))
     base = alt.Chart(wide).encode(x=alt.X("average:Q", title="average held-out loss", scale=alt.Scale(zero=False)),
                                   y=alt.Y("worst:Q", title="worst-country held-out loss", scale=alt.Scale(zero=False)),
-                                  color=alt.Color("method:N", sort=mo, scale=PALETTE), order="checkpoint:Q")
+                                  color=alt.Color("method:N", sort=mo, scale=FEW), order="checkpoint:Q")
     return (base.mark_line() + base.mark_point(filled=True).encode(tooltip=["method", "share", "average", "worst"])
             ).properties(title=title, width=width, height=height)
