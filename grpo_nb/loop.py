@@ -12,7 +12,6 @@ import torch
 from accelerate import Accelerator
 from tqdm.auto import tqdm
 
-from .objectives import GroupRobust
 from .runs import atomic_write
 from .step import adapter_merged, evaluate, same_on_all_processes, train_step
 
@@ -21,16 +20,14 @@ if TYPE_CHECKING: from grpo_nb.trainer import TrainConfig   # the run's configur
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'PlateauSchedule', 'epoch_order', 'LoopState', 'Callback', 'PhaseClock', 'profile_table', 'Learner', 'Evaluate',
-           'Checkpoint', 'restore', 'JsonLog', 'Wandb', 'ProgressBar', 'AlphaCheck']
+__all__ = ['log', 'EVENTS', 'PlateauSchedule', 'epoch_order', 'LoopState', 'Callback', 'PhaseClock', 'profile_table', 'Learner',
+           'Evaluate', 'Checkpoint', 'restore', 'JsonLog', 'Wandb', 'ProgressBar', 'StateCheck']
 
 # %% ../nbs/03b_loop.ipynb #a136aff7
 @dataclass
 class PlateauSchedule:
-    """LR ÷ `factor` and η ÷ 2 after `patience` evaluations without improvement; `stop` once LR <
-    `min_lr`."""
+    "LR ÷ `factor` after `patience` evaluations without improvement; `stop` once LR < `min_lr`."
     lr: float
-    eta: float
     patience: int = 3
     factor: float = 0.1
     min_lr: float = 1e-7
@@ -40,14 +37,14 @@ class PlateauSchedule:
     stop: bool = False
 
     def step(self, value: float) -> bool:
-        "Record one evaluation's monitored loss; return True if LR (and η) dropped (never with patience 0)."
+        "Record one evaluation's monitored loss; return True if LR dropped (never with patience 0)."
         if not self.patience: return False
         if value < self.best:
             self.best, self.bad = value, 0
             return False
         self.bad += 1
         if self.bad < self.patience: return False
-        self.lr, self.eta, self.bad, self.drops = self.lr * self.factor, self.eta / 2, 0, self.drops + 1
+        self.lr, self.bad, self.drops = self.lr * self.factor, 0, self.drops + 1
         self.stop = self.lr < self.min_lr
         return True
 
@@ -69,29 +66,37 @@ def _set_rng_state(s: dict) -> None:
 @dataclass
 class LoopState:
     """Where a run is, saved in every checkpoint: step, epoch, position in the epoch, pairs,
-    evaluations, log lines, log α."""
+    evaluations, log lines, and how η = 'auto' was resolved."""
     step: int = 0
     epoch: int = 0
     pos: int = 0
     pairs: int = 0
     evals: int = 0
     log_lines: int = 0
-    log_alpha: torch.Tensor | None = None
     eta_auto: dict = field(default_factory=dict)
 
     def state_dict(self) -> dict: return dict(vars(self))
 
-    @classmethod
-    def from_state(cls, state: dict) -> "LoopState":
-        "The loop state of a checkpoint, also one written before the weights moved to log space."
-        state = dict(state)
-        if "log_alpha" not in state: state["log_alpha"] = state.pop("alpha").double().log()
-        return cls(**state)
+EVENTS = ("before_fit", "after_update", "after_step", "on_log", "after_eval", "after_fit", "after_done")
+"The loop's events, in the order a step meets them."
 
 class Callback:
-    """Called by the `Learner` at the events it defines methods for (each gets the learner); lower
-    `order` first; its time counts as `phase`."""
+    """Called by the `Learner` at its `EVENTS` (each gets the learner); lower `order` first; its
+    time counts as `phase`. Every event does nothing here: a subclass overrides what it needs."""
     order, phase = 0, "other"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        odd = [n for n in vars(cls) if n.startswith(("before_", "after_", "on_")) and n not in EVENTS]
+        if odd: raise TypeError(f"{cls.__name__} defines {odd}: not events of the loop {EVENTS}")
+
+    def before_fit(self, run): pass
+    def after_update(self, run): pass
+    def after_step(self, run): pass
+    def on_log(self, run): pass
+    def after_eval(self, run): pass
+    def after_fit(self, run): pass
+    def after_done(self, run): pass
 
 # %% ../nbs/03b_loop.ipynb #5caa7b4a
 class PhaseClock:
@@ -149,20 +154,19 @@ class Learner:
         self.clock = clock or PhaseClock()
 
     def emit(self, event: str) -> None:
+        if event not in EVENTS: raise ValueError(f"{event!r} is not an event of the loop {EVENTS}")
         for cb in self.callbacks:
-            if not hasattr(cb, event): continue
+            if getattr(type(cb), event) is getattr(Callback, event): continue    # not overridden: nothing to do
             with self.clock(cb.phase): getattr(cb, event)(self)
 
     def log(self, rec: dict) -> None:
-        """One line of the run log: the loop's position, LR and η, then `rec`; the logging callbacks
-        write it."""
+        """One line of the run log: the loop's position, the LR and the objective's part of the
+        schedule (η), then `rec`; the logging callbacks write it."""
         s = self.state
-        self.logged = {"step": s.step, "pairs": s.pairs, "epoch": s.epoch, "lr": self.sched.lr, "eta": self.sched.eta, **rec}
+        self.logged = {"step": s.step, "pairs": s.pairs, "epoch": s.epoch, "lr": self.sched.lr,
+                       **self.objective.schedule_record(), **rec}
         s.log_lines += 1
         self.emit("on_log")
-
-    def weights(self) -> dict[str, float]:
-        return {f"rewards_train/weights_{g}": float(a) for g, a in enumerate(self.state.log_alpha.exp())}
 
     def more(self) -> bool:
         """Whether another step is allowed: the schedule has not stopped the run and `max_steps` is
@@ -189,20 +193,18 @@ class Learner:
 
     def step(self) -> None:
         "One optimiser step on `self.batch`; its record in `self.rec`."
-        robust = isinstance(self.objective, GroupRobust)
-        if robust: self.objective.eta = self.sched.eta                   # the schedule halves η with each LR drop
         with self.clock("train", pairs=len(self.batch)):
             rec = train_step(self.model, self.splits["train"], self.refs.get("train"), self.batch, self.cfg,
                              self.objective, self.accelerator)
-            if robust: self.state.log_alpha = self.objective.log_alpha.detach().cpu()
             self.emit("after_update")
-            rec["grad_norm/train"] = float(self.accelerator.clip_grad_norm_(self.params, self.cfg.max_grad_norm))   # before clipping
+            # the gradient norm before clipping
+            rec["grad_norm/train"] = float(self.accelerator.clip_grad_norm_(self.params, self.cfg.max_grad_norm))
             self.opt.step()
             self.opt.zero_grad(set_to_none=True)
         self.state.step += 1
         self.state.pos += len(self.batch)
         self.state.pairs += len(self.batch)
-        self.rec = {**rec, **self.weights()}
+        self.rec = {**rec, **self.objective.weights_record()}
 
 # %% ../nbs/03b_loop.ipynb #a6b2469c
 class Evaluate(Callback):
@@ -235,20 +237,21 @@ class Evaluate(Callback):
                 known = ref if at_reference else None
                 rec.update(evaluate(plain, run.splits[split], ref, run.objective, run.cfg, tag, acc, known))
         run.model.train()
-        rec.update(run.weights())
+        rec.update(run.objective.weights_record())
         if run.state.evals == 0: rec.update(run.state.eta_auto)             # how "auto" resolved: K, T, M and η
         monitored = rec[run.objective.monitored]
         if run.sched.step(monitored):
             for group in run.opt.param_groups: group["lr"] = run.sched.lr
-            log.info("step %d: LR -> %.3g, eta -> %.3g", run.state.step, run.sched.lr, run.sched.eta)
+            run.objective.lr_dropped()                                       # a group-robust one halves its η
+            log.info("step %d: LR -> %.3g, %s", run.state.step, run.sched.lr, run.objective.schedule_record())
         run.state.evals += 1
         run.log({**rec, "monitored/vald": monitored})
         run.emit("after_eval")
         return rec
 
 class Checkpoint(Callback):
-    """After each evaluation: parameters, optimiser, schedule, loop state and random state, written
-    atomically by the main process."""
+    """After each evaluation: parameters, optimiser, schedule, the objective's state, loop state and
+    random state, written atomically by the main process."""
     order, phase = 20, "checkpoint"
 
     def __init__(self, path: Path, main: bool): self.path, self.main = path, main
@@ -256,18 +259,29 @@ class Checkpoint(Callback):
     def after_eval(self, run):
         if not self.main: return                                          # only the main process writes, so only it gathers
         state = {"params": [p.detach().cpu().clone() for p in run.params], "optimizer": run.opt.state_dict(),
-                 "schedule": asdict(run.sched), "state": run.state.state_dict(), "rng": _rng_state()}
+                 "schedule": asdict(run.sched), "objective": run.objective.state_dict(),
+                 "state": run.state.state_dict(), "rng": _rng_state()}
         atomic_write(self.path, lambda p: torch.save(state, p))
 
-def restore(path: Path, params: Sequence[torch.Tensor], opt) -> tuple[PlateauSchedule, LoopState]:
-    "Load a checkpoint into `params` and `opt` and the random state; its schedule and loop state."
+def _objective_state(c: dict) -> dict:
+    "The objective's state in checkpoint `c`, also one written when the loop state held log α and the schedule η."
+    if "objective" in c: return c["objective"]
+    state, schedule = c["state"], c["schedule"]
+    alpha = state.pop("alpha", None)
+    log_alpha = state.pop("log_alpha", None) if alpha is None else alpha.double().log()
+    eta = schedule.pop("eta", 0.0)
+    return {} if log_alpha is None else {"log_alpha": log_alpha, "eta": eta}
+
+def restore(path: Path, params: Sequence[torch.Tensor], opt, objective) -> tuple[PlateauSchedule, LoopState]:
+    "Load a checkpoint into `params`, `opt`, `objective` and the random state; its schedule and loop state."
     try: c = torch.load(path, weights_only=False)
     except Exception as e:
         raise RuntimeError(f"checkpoint {path} is unreadable ({type(e).__name__}: {e}); delete it to restart the run") from e
     for p, v in zip(params, c["params"]): p.data.copy_(v)
     opt.load_state_dict(c["optimizer"])
+    objective.load_state_dict(_objective_state(c))
     _set_rng_state(c["rng"])
-    return PlateauSchedule(**c["schedule"]), LoopState.from_state(c["state"])
+    return PlateauSchedule(**c["schedule"]), LoopState(**c["state"])
 
 # %% ../nbs/03b_loop.ipynb #bd4ad2f9
 class JsonLog(Callback):
@@ -320,10 +334,12 @@ class ProgressBar(Callback):
 
     def after_fit(self, run): self.bar.close()
 
-class AlphaCheck(Callback):
-    """Stops the run if the group weights are not bitwise the same on every process (they come from
-    one all-reduce)."""
+class StateCheck(Callback):
+    """Stops the run if the objective's state (a group-robust one's log α) is not bitwise the same
+    on every process (it comes from one all-reduce)."""
     phase = "train"
 
     def after_update(self, run):
-        same_on_all_processes(run.accelerator, run.state.log_alpha, f"step {run.state.step + 1}: the group weights α")
+        for name, value in run.objective.state_dict().items():
+            if torch.is_tensor(value):
+                same_on_all_processes(run.accelerator, value, f"step {run.state.step + 1}: the objective's {name}")

@@ -10,14 +10,27 @@ from .losses import (group_losses, is_weights, margin, pair_loss, pair_metrics, 
                             uniform_log_weights, update_log_weights)
 
 # %% auto #0
-__all__ = ['REGISTRY', 'SFT', 'Preference', 'GroupRobust', 'register_objective', 'make_objective']
+__all__ = ['REGISTRY', 'Objective', 'SFT', 'Preference', 'GroupRobust', 'register_objective', 'make_objective']
 
 # %% ../nbs/02c_objectives.ipynb #62df80af
-class SFT:
+class Objective:
+    """What every objective tells the loop. The defaults fit an objective without state (SFT, IPO,
+    DPO); a group-robust one overrides the hooks: its state, its step size η, what it logs."""
+    needs_reference, one_per_record, train_metrics, learns_weights = True, False, True, False
+    weighs_batch = False        # True: its loss weighs the whole step's group losses (every forward runs first)
+    monitored = "average_loss/vald"
+
+    def state_dict(self) -> dict: return {}                # saved in every checkpoint; empty: nothing to save
+    def load_state_dict(self, state: dict) -> None: pass
+    def start(self, eta: float) -> None: pass              # a new run begins with step size η (resolved by the trainer)
+    def lr_dropped(self) -> None: pass                     # the schedule cut the LR
+    def schedule_record(self) -> dict: return {}           # logged beside the LR (η)
+    def weights_record(self) -> dict: return {}            # logged after each step's metrics (α)
+
+class SFT(Objective):
     """Supervised fine-tuning on the top option: per-pair loss −log π(chosen); no reference, no
     group weights."""
     name, needs_reference, one_per_record, train_metrics = "sft", False, True, False
-    monitored = "average_loss/vald"
 
     def losses(self, pol_w: torch.Tensor, pol_l: torch.Tensor, ref=None) -> torch.Tensor: return -pol_w
 
@@ -25,13 +38,11 @@ class SFT:
         return {"logps_pol/accuracies": (pol_w > pol_l).float(), "logps_pol/chosen": pol_w, "logps_pol/rejected": pol_l}
 
 @dataclass
-class Preference:
+class Preference(Objective):
     "IPO or DPO (`kind`) on the margin h of the policy against the reference."
     kind: str
     beta: float
     label_smoothing: float = 0.0
-    needs_reference, one_per_record, train_metrics = True, False, True
-    monitored = "average_loss/vald"
 
     @property
     def name(self) -> str: return self.kind
@@ -43,19 +54,21 @@ class Preference:
         return pair_metrics(pol_w, pol_l, *ref, self.beta)
 
 # %% ../nbs/02c_objectives.ipynb #ae7f11ad
-class GroupRobust:
-    """Group weights over a base objective: log α in float64, its update from group losses, and the
-    loss to minimise."""
+class GroupRobust(Objective):
+    """Group weights over a base objective: log α in float64 and the step size η, both owned here;
+    their update from group losses, and the loss to minimise."""
+    weighs_batch = True
+
     def __init__(self, base, counts: torch.Tensor, eta=0.0, chi=1.0, log_alpha: torch.Tensor | None = None,
-                 scale: str = "count", name: str | None = None):
+                 scale: str = "count", name: str | None = None, learns_weights: bool = True):
         self.name = name or f"gr-{base.name}"
         if counts is None: raise ValueError(f"{self.name} needs the group counts of the training split")
         self.base, self.counts, self.eta, self.chi, self.scale = base, counts, eta, chi, scale
         self.mu = is_weights(counts, scale)
         self.log_alpha = uniform_log_weights(counts.shape[-1]) if log_alpha is None else log_alpha
-        self.learns_weights = self.name.startswith("gr-")             # importance sampling keeps μ
-        self.monitored = "worst_case_loss/vald" if self.learns_weights else "average_loss/vald"
-        self.needs_reference, self.one_per_record, self.train_metrics = base.needs_reference, False, base.train_metrics
+        self.learns_weights = learns_weights                          # False: importance sampling keeps μ
+        self.monitored = "worst_case_loss/vald" if learns_weights else "average_loss/vald"
+        self.needs_reference, self.train_metrics = base.needs_reference, base.train_metrics
 
     def losses(self, pol_w, pol_l, ref=None): return self.base.losses(pol_w, pol_l, ref)
     def metrics(self, pol_w, pol_l, ref=None): return self.base.metrics(pol_w, pol_l, ref)
@@ -82,9 +95,13 @@ class GroupRobust:
         "The loss to minimise for per-pair `losses` of `groups`."
         return self.weighted(self.group_losses(losses, groups))
 
-    def state_dict(self) -> dict: return {"log_alpha": self.log_alpha, "eta": self.eta}
-
+    def state_dict(self) -> dict: return {"log_alpha": self.log_alpha.detach().cpu(), "eta": self.eta}
     def load_state_dict(self, state: dict) -> None: self.log_alpha, self.eta = state["log_alpha"], state["eta"]
+    def start(self, eta: float) -> None: self.eta = eta
+    def lr_dropped(self) -> None: self.eta = self.eta / 2              # the paper's schedule: η halves with the LR
+    def schedule_record(self) -> dict: return {"eta": self.eta}
+    def weights_record(self) -> dict:
+        return {f"rewards_train/weights_{g}": float(a) for g, a in enumerate(self.alpha)}
 
 # %% ../nbs/02c_objectives.ipynb #8431cfaa
 REGISTRY: dict = {}
@@ -100,7 +117,7 @@ def _group_robust(kind: str, importance_sampling: bool):
         base = Preference(kind, beta, label_smoothing)
         if not importance_sampling: return GroupRobust(base, counts, eta, chi)
         start = None if counts is None else is_weights(counts).double().log()    # fixed weights μ ∝ 1/N_g
-        return GroupRobust(base, counts, 0.0, 0.0, log_alpha=start, name=f"is-{kind}")
+        return GroupRobust(base, counts, 0.0, 0.0, log_alpha=start, name=f"is-{kind}", learns_weights=False)
     return factory
 
 register_objective("sft", lambda **_: SFT())

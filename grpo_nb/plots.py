@@ -147,11 +147,13 @@ def sweep_frames(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
                           **{f"{m}:{c}": ev[f"{k}_{g}"] for m, k in _EVAL.items() for g, c in enumerate(countries)}}).assign(**tag)
         evals.append(e)
         tr = df.dropna(subset=["loss/train"])
-        train.append(pd.DataFrame({"step": tr.step, **{c: tr[f"rewards_train/weights_{g}"] for g, c in enumerate(countries)}}).assign(**tag))
+        if "rewards_train/weights_0" in tr:                                      # only group-robust runs log α
+            weights = {c: tr[f"rewards_train/weights_{g}"] for g, c in enumerate(countries)}
+            train.append(pd.DataFrame({"step": tr.step, **weights}).assign(**tag))
     evals = pd.concat(evals, ignore_index=True)
     final = evals.loc[evals.groupby("run").step.idxmax()].reset_index(drop=True)
     goqa = not data or is_goqa(data)
-    return {"evals": evals, "final": final, "train": pd.concat(train, ignore_index=True), "countries": countries,
+    return {"evals": evals, "final": final, "train": pd.concat(train, ignore_index=True) if train else pd.DataFrame(columns=["step", *countries, *tag]), "countries": countries,
             "data": "GlobalOpinionQA" if goqa else Path(data).name, "group": "country" if goqa else "group"}
 
 def per_country(df: pd.DataFrame, metric: str, countries: Sequence[str], group: str = "country") -> pd.DataFrame:

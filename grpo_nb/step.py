@@ -11,7 +11,6 @@ from accelerate.utils import broadcast_object_list, gather_object
 
 from .grouped import is_conversational, render_chat
 from .model import cache_dir
-from .objectives import GroupRobust
 from .packed import collate_packed, pack, packed_logps
 from .runs import atomic_write
 
@@ -203,7 +202,6 @@ def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, objective,
     robust objective's α."""
     world, groups, n_groups = accelerator.num_processes, split["group"], len(cfg.countries)
     micro = rank_micro_batches(batch, cfg.batch_size, world, accelerator.process_index)
-    robust = isinstance(objective, GroupRobust)
     def run(b):      # an empty micro-batch still runs (on one pair, weight 0) so every process makes the same DDP calls
         losses, m = _micro_losses(model, split, ref, b or batch[:1], objective, cfg)
         return (losses, m) if b else (losses * 0, None)
@@ -211,7 +209,7 @@ def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, objective,
     # scaled by W because DDP averages gradients over processes and the step needs their sum.
     def sync_if_last(i): return accelerator.no_sync(model) if i < len(micro) - 1 else contextlib.nullcontext()
     forwards, parts = [], []
-    if robust:       # α moves on the global batch's group losses before any backward, so every forward runs first
+    if objective.weighs_batch:   # α moves on the global batch's group losses before any backward: every forward first
         for i, b in enumerate(micro):
             with sync_if_last(i): forwards.append(run(b))
         L = sum(objective.group_losses(losses.detach(), groups[b or batch[:1]]) for (losses, _), b in zip(forwards, micro))
@@ -232,5 +230,5 @@ def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, objective,
     per = {k: torch.cat([m[k] for m in metrics]) for k in metrics[0]}
     rec = metric_record({k: v for k, v in per.items() if k != "idx"}, groups[per["idx"]], n_groups, "train")
     rec["loss/train"] = total
-    if robust: rec.update({f"group_loss/train_{g}": float(L[g]) for g in range(n_groups)})
+    if objective.weighs_batch: rec.update({f"group_loss/train_{g}": float(L[g]) for g in range(n_groups)})
     return rec

@@ -13,12 +13,12 @@ from accelerate import Accelerator
 
 from .data import default_data_source, group_counts
 from .grouped import check_chat_template, is_conversational, load_pairs
-from .losses import uniform_log_weights, auto_eta, start_loss_bound
-from .loop import (AlphaCheck, Checkpoint, Evaluate, JsonLog, Learner, LoopState, PhaseClock, PlateauSchedule,
-                          ProgressBar, Wandb, epoch_order, profile_table, restore)
+from .losses import auto_eta, start_loss_bound
+from .loop import (Checkpoint, Evaluate, JsonLog, Learner, LoopState, PhaseClock, PlateauSchedule,
+                          ProgressBar, StateCheck, Wandb, epoch_order, profile_table, restore)
 from .model import (DEFAULT_MODEL, PRECISIONS, QUANTIZE, cast_frozen_weights, check_precision, load_policy,
                            load_tokenizer, lora_config, model_path)
-from .objectives import REGISTRY, GroupRobust, make_objective
+from .objectives import REGISTRY, make_objective
 from .runs import atomic_dir, atomic_write, check_run_dir, refuse_foreign, run_lock
 from .step import make_accelerator, on_main, reference_logps, tokenised_split
 
@@ -181,7 +181,7 @@ def resolve_eta(cfg: TrainConfig, objective, groups: torch.Tensor, counts: torch
     """η for the run and how it was found: a number as given; 'auto': √(2 ln K / T) / M (see
     `losses.auto_eta`)."""
     if cfg.eta != "auto": return float(cfg.eta), {}
-    if not getattr(objective, "learns_weights", False): return 0.0, {}     # no weights to move
+    if not objective.learns_weights: return 0.0, {}                     # no weights to move
     per_step, order = cfg.batch_size * cfg.grad_accum, epoch_order(cfg, len(groups), 0)
     first_epoch = [order[i:i + per_step] for i in range(0, len(order), per_step)]
     # At the start the policy is the reference, so h = 0: every pair's loss is the objective's loss at h = 0.
@@ -228,7 +228,6 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
     with clock("load"): model, tok = load_start(cfg)
     counts = torch.tensor(group_counts(pairs["train"]))                  # N_g of the training pairs
     objective = make_objective(cfg.objective, cfg.beta, cfg.label_smoothing, counts, chi=cfg.chi)
-    robust = isinstance(objective, GroupRobust)
     with clock("tokenise"):
         splits = {s: tokenised_split(pairs[s], tok, cfg, objective.one_per_record) for s in ("train", "val", "test")}
     with clock("reference"): refs = reference_logps(model, splits, objective, cfg, accelerator, clock)
@@ -236,22 +235,21 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
     model, opt = accelerator.prepare(model, _optimizer(cfg, params))
     total = total_steps(cfg, len(splits["train"]["group"]))
     resumed = cfg.resume and (out / "checkpoint.pt").exists()
-    if resumed:                                       # schedule (η as resolved then, halved since) and log α as saved
-        sched, state = restore(out / "checkpoint.pt", params, opt)
-        if robust: objective.log_alpha = state.log_alpha
+    if resumed:                                 # schedule, loop state and the objective's own (log α, η) as saved
+        sched, state = restore(out / "checkpoint.pt", params, opt, objective)
         log.info("resumed %s at step %d", out, state.step)
     else:
         eta, eta_auto = resolve_eta(cfg, objective, splits["train"]["group"], counts, total)
-        sched = PlateauSchedule(cfg.lr, eta, cfg.patience, cfg.lr_factor, cfg.min_lr)
-        # The group-robust state is log α in float64: a group far behind stays finite and can come back.
-        state = LoopState(log_alpha=objective.log_alpha if robust else uniform_log_weights(len(counts)), eta_auto=eta_auto)
-    callbacks = [JsonLog(out, main, resumed), AlphaCheck(), ProgressBar(total, show_progress, cfg.objective), Evaluate(),
+        objective.start(eta)                                              # a group-robust objective owns η from here
+        sched = PlateauSchedule(cfg.lr, cfg.patience, cfg.lr_factor, cfg.min_lr)
+        state = LoopState(eta_auto=eta_auto)
+    callbacks = [JsonLog(out, main, resumed), StateCheck(), ProgressBar(total, show_progress, cfg.objective), Evaluate(),
                  Checkpoint(out / "checkpoint.pt", main), *extra]
     if main and cfg.wandb: callbacks.append(Wandb(out, cfg.wandb_project, _config_dict(cfg)))
     learner = Learner(cfg, model, params, opt, objective, sched, state, splits, refs, accelerator, callbacks, clock)
     last = learner.fit()
     unwrapped = accelerator.unwrap_model(model)
-    done = {"step": state.step, "pairs": state.pairs, "epochs": state.epoch, "lr": sched.lr, "eta": sched.eta,
+    done = {"step": state.step, "pairs": state.pairs, "epochs": state.epoch, "lr": sched.lr, **objective.schedule_record(),
             "processes": accelerator.num_processes, **state.eta_auto, **last}
     def finish():
         with clock("save"): atomic_dir(out / "final", lambda d: (unwrapped.save_pretrained(d), tok.save_pretrained(d)))
