@@ -22,7 +22,8 @@ from .packed import collate_packed, pack, packed_token_logps, response_sums
 from .runs import atomic_dir, atomic_write
 from .step import adapter_merged
 from .study import stage_config
-from .trainer import TrainConfig, total_steps, train
+from .config import TrainConfig, bad
+from .trainer import total_steps, train
 
 # %% auto #0
 __all__ = ['METHODS', 'FOLDERS', 'SCHEDULES', 'BOOKKEEPING', 'run_name', 'data_id', 'crossfit_plan', 'check_records',
@@ -50,8 +51,6 @@ def data_id(source: str) -> str:
     if not path.is_file(): return source
     return f"{path.name} sha256:{hashlib.sha256(path.read_bytes()).hexdigest()[:16]}"
 
-def _bad(msg: str): raise ValueError(f"bad parameter: {msg}")
-
 # %% ../nbs/08_crossfit.ipynb #4569ee26
 def crossfit_plan(work_dir: str | os.PathLike, records_dir: str | os.PathLike, folds: int = 5,
                   seeds: Sequence[int] = (0, 1), data_seed: int = 0, checkpoints: int = 6,
@@ -59,20 +58,20 @@ def crossfit_plan(work_dir: str | os.PathLike, records_dir: str | os.PathLike, f
     """Every run of a k-fold cross-fit, checked, with its `spec`: per fold SFT, then IPO and GR-IPO
     from it for each training seed; runs in `work_dir`, records in `records_dir`."""
     integer = lambda v: isinstance(v, int) and not isinstance(v, bool)
-    if not (integer(folds) and folds >= 2): _bad(f"folds must be an integer >= 2, got {folds!r}")
+    if not (integer(folds) and folds >= 2): bad(f"folds must be an integer >= 2, got {folds!r}")
     if not (isinstance(seeds, (list, tuple)) and seeds and all(integer(s) and s >= 0 for s in seeds)
             and len(set(seeds)) == len(seeds)):
-        _bad(f"seeds must be a non-empty list of distinct integers >= 0, got {seeds!r}")
+        bad(f"seeds must be a non-empty list of distinct integers >= 0, got {seeds!r}")
     if not (integer(checkpoints) and checkpoints >= 2):
-        _bad(f"checkpoints must be an integer >= 2 (step 0 and the last step), got {checkpoints!r}")
-    if schedule not in SCHEDULES: _bad(f"schedule must be one of {list(SCHEDULES)}, got {schedule!r}")
+        bad(f"checkpoints must be an integer >= 2 (step 0 and the last step), got {checkpoints!r}")
+    if schedule not in SCHEDULES: bad(f"schedule must be one of {list(SCHEDULES)}, got {schedule!r}")
     work, records = Path(work_dir).resolve(), Path(records_dir).resolve()
     for d in (work, records):
-        if d.exists() and not d.is_dir(): _bad(f"{d} is a file, not a folder")
+        if d.exists() and not d.is_dir(): bad(f"{d} is a file, not a folder")
     common = dict(common or {})
     data = str(common.get("data") or default_data_source())
     if not is_goqa(data):          # scoring reads GOQA's opinion distributions: refuse now, not after hours of training
-        _bad(f"the cross-fitted verdict scores GlobalOpinionQA's opinion distributions; {data} is not GlobalOpinionQA "
+        bad(f"the cross-fitted verdict scores GlobalOpinionQA's opinion distributions; {data} is not GlobalOpinionQA "
              f"(for your own grouped data, sweep.ipynb compares IPO and GR-IPO)")
     runs = []
     for fold in range(folds):

@@ -5,17 +5,17 @@ from __future__ import annotations
 import contextlib, json, logging, math, os, random, time, zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch
 from accelerate import Accelerator
 from tqdm.auto import tqdm
 
+from .config import TrainConfig
 from .runs import atomic_write
 from .step import adapter_merged, evaluate, same_on_all_processes, train_step
 
-if TYPE_CHECKING: from grpo_nb.trainer import TrainConfig   # the run's configuration (03_trainer)
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,8 @@ from typing import Sequence
 
 from .grouped import load_pairs
 from .params import parameter_names
-from .trainer import PAPER, TrainConfig, train
+from .config import PAPER, TrainConfig, bad
+from .trainer import train
 
 log = logging.getLogger(__name__)
 
@@ -59,26 +60,25 @@ def notebooks_dir() -> Path:
     if not (d / NOTEBOOKS["ipo"]).is_file(): raise FileNotFoundError(f"study notebooks not found in {d}: sweeps run from a clone of the repository")
     return d
 
-def _bad(msg: str): raise ValueError(f"bad parameter: {msg}")
 
 def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int], etas: Sequence[float | str] = ("auto",), objectives: Sequence[str] = ("ipo", "gr-ipo"),
                common: dict | None = None) -> list[dict]:
     "The runs of a sweep: name, notebook, papermill parameters, executed-notebook path and whether it is done; all checked first."
     common = dict(common or {})
     if not isinstance(seeds, (list, tuple)) or not seeds or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
-        _bad(f"seeds must be a non-empty list of integers >= 0, got {seeds!r}")
-    if len(set(seeds)) < len(seeds): _bad(f"seeds listed twice: {seeds}")
+        bad(f"seeds must be a non-empty list of integers >= 0, got {seeds!r}")
+    if len(set(seeds)) < len(seeds): bad(f"seeds listed twice: {seeds}")
     if not isinstance(objectives, (list, tuple)) or not objectives or set(objectives) - {"ipo", "gr-ipo"}:
-        _bad(f"objectives must be a non-empty list from ['ipo', 'gr-ipo'], got {objectives!r}")
+        bad(f"objectives must be a non-empty list from ['ipo', 'gr-ipo'], got {objectives!r}")
     if "gr-ipo" in objectives and (not isinstance(etas, (list, tuple)) or not etas or
                                    not all(e == "auto" or isinstance(e, (int, float)) and not isinstance(e, bool) and e > 0 for e in etas)):
-        _bad(f"etas must be a non-empty list of numbers > 0 or 'auto', got {etas!r}")
+        bad(f"etas must be a non-empty list of numbers > 0 or 'auto', got {etas!r}")
     nbs, out = notebooks_dir(), Path(out_dir).resolve()
-    if out.exists() and not out.is_dir(): _bad(f"out_dir {out} is a file")
+    if out.exists() and not out.is_dir(): bad(f"out_dir {out} is a file")
     for obj in objectives:
         known = set(parameter_names(nbs / NOTEBOOKS[obj]))       # what check_parameters will accept, read the same way
         unknown = sorted(set(common) - known)
-        if unknown: _bad(f"{unknown} are not parameters of {NOTEBOOKS[obj]} (it takes {sorted(known)})")
+        if unknown: bad(f"{unknown} are not parameters of {NOTEBOOKS[obj]} (it takes {sorted(known)})")
     plan = []
     for s in seeds:
         base = out / f"seed{s}"
@@ -110,9 +110,9 @@ def parse_overrides(items: Sequence[str]) -> dict:
     out = {}
     for it in items:
         k, sep, v = it.partition("=")
-        if not sep or not k.isidentifier(): _bad(f"{it!r} is not key=value")
+        if not sep or not k.isidentifier(): bad(f"{it!r} is not key=value")
         try: out[k] = yaml.safe_load(v) if v else ""
-        except yaml.YAMLError as e: _bad(f"{k}: value {v!r} is not valid YAML ({e.problem})")
+        except yaml.YAMLError as e: bad(f"{k}: value {v!r} is not valid YAML ({e.problem})")
     return out
 
 def main(argv: Sequence[str] | None = None) -> None:

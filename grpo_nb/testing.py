@@ -10,7 +10,8 @@ from transformers import LlamaConfig, LlamaForCausalLM
 
 from .data import write_goqa_csv
 from .model import load_tokenizer
-from .trainer import TrainConfig, train
+from .config import TrainConfig
+from .trainer import train
 
 # %% auto #0
 __all__ = ['tiny_model', 'toy_csv', 'golden_runs']
