@@ -1,6 +1,6 @@
 # grpo_nb: every set-up step lives here, so a fresh clone needs only Python 3.10+ and pip.
 #   make study   install, then run the study SFT → IPO → GR-IPO under outputs/ (PRECISION=bf16: outputs/bf16/)
-#   make test    install, then check notebooks/modules are in sync and run nbdev_test
+#   make test    install, then pytest: notebooks/modules in sync, nbdev_test per notebook, the checks of tests/checks.py
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -108,8 +108,8 @@ clean-nbs: $(STAMP)
 
 # The modules must equal what the notebooks export, and notebooks must be committed clean.
 check-sync: $(STAMP)
-	$(BIN)/python -c "import sys; sys.path.insert(0, 'tools'); import run_tests; sys.exit(not run_tests.check_sync())"
+	$(BIN)/python -m pytest -q tests/test_checks.py::test_sync
 
 test: $(STAMP)
 	mkdir -p outputs
-	$(BIN)/python tools/run_tests.py --data "$(DATA)"
+	$(BIN)/python -m pytest $(if $(DATA),--data "$(DATA)")

@@ -1,21 +1,24 @@
 #!/usr/bin/env python
-"""Run every check of grpo_nb and end with one line `N passed, N failed` (used by `make test` and CI).
+"""The checks of `make test` beyond each notebook's own tests, one function per check or group of
+checks (each returns True or a dict name → passed); `tests/test_checks.py` runs them under pytest.
 
-Checks: (1) the exported modules equal what the notebooks export and the notebooks are clean, and every notebook's
-front matter parses (papermill notebooks are skip_exec),
-(2) `nbdev_test` over nbs/ (one check per notebook, `slow` cells included by default),
-(3) the study notebooks sft → ipo → gripo executed by papermill on a tiny budget, when the data is present, each
-free of warnings and of per-step progress lines,
-(4) the synthetic figure notebook executed by papermill with few seeds and iterations (no data needed),
-(5) bad parameters given to the notebooks through papermill, a misspelt parameter given to each parameterised notebook,
-and every parameters cell read whole by papermill, (6) the throughput benchmark for one step (no TRL rows),
-(7) a tiny sweep (run twice: the second skips finished runs) and the GlobalOpinionQA figures drawn from it,
-(8) a tiny cross-fit (run twice: the second trains nothing) and verdict.ipynb on its records reproducing the run's
-table, and the README's verdict table recomputed from the committed records, (9) your own grouped
-data (a conversational JSONL) through the command line, a tiny sweep (SFT, IPO, GR-IPO notebooks) and fig_goqa, (10) the
-documentation site (every page, no broken internal link) and README.md equal to nbs/index.ipynb's export.
+(1) the exported modules equal what the notebooks export and the notebooks are clean, and every
+notebook's front matter parses (papermill notebooks are skip_exec), (2) `nbdev_test` over nbs/
+(`tests/test_notebooks.py`: one test per notebook, `slow` cells included), (3) the study
+notebooks sft → ipo → gripo executed by papermill on a tiny budget, when the data is present,
+each free of warnings and of per-step progress lines, (4) the synthetic figure notebook executed
+by papermill with few seeds and iterations (no data needed), (5) bad parameters given to the
+notebooks through papermill, a misspelt parameter given to each parameterised notebook, and
+every parameters cell read whole by papermill, (6) the throughput benchmark for one step (no TRL
+rows), (7) a tiny sweep (run twice: the second skips finished runs) and the GlobalOpinionQA
+figures drawn from it, (8) a tiny cross-fit (run twice: the second trains nothing) and
+verdict.ipynb on its records reproducing the run's table, and the README's verdict table
+recomputed from the committed records, (9) your own grouped data (a conversational JSONL)
+through the command line, a tiny sweep (SFT, IPO, GR-IPO notebooks) and fig_goqa, (10) the
+documentation site (every page, no broken internal link) and README.md equal to
+nbs/index.ipynb's export.
 """
-import argparse, shutil, subprocess, sys
+import shutil, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,17 +67,20 @@ def front_matter() -> bool:
     return ok
 
 
-def notebook_tests(flags: str) -> tuple[int, int]:
-    "Run nbdev_test; return (passed, failed) notebooks."
+def notebook_tests(flags: str) -> tuple[dict[str, str], str]:
+    """Run nbdev_test over nbs/ once (its own parallel workers); each notebook's result ('passed',
+    'failed' or 'not run': skip_exec) and nbdev_test's error output."""
     r = sh([str(BIN / "nbdev_test"), "--do_print", "--timing", "--flags", flags])
-    sys.stdout.write(r.stdout); sys.stderr.write(r.stderr)
-    started = [l.split(" ", 1)[1] for l in r.stdout.splitlines() if l.startswith("Starting ")]
-    failed = 0
+    sys.stdout.write(r.stdout)
+    started = {Path(l.split(" ", 1)[1]).name for l in r.stdout.splitlines() if l.startswith("Starting ")}
+    failed = set()
     if "nbdev Tests Failed On The Following Notebooks" in r.stderr:
         tail = r.stderr.split("nbdev Tests Failed On The Following Notebooks", 1)[1]
-        failed = sum(1 for l in tail.splitlines() if l.startswith("\t"))
-    if r.returncode and not failed: failed = 1  # the runner itself broke: never report green
-    return len(started) - failed, failed
+        failed = {Path(l.strip()).name for l in tail.splitlines() if l.startswith("\t")}
+    if r.returncode and not failed: failed = set(started)       # the runner itself broke: never report green
+    status = {f.name: "failed" if f.name in failed else "passed" if f.name in started else "not run"
+              for f in sorted((ROOT / "nbs").glob("*.ipynb"))}
+    return status, r.stderr
 
 
 STUDY_TINY = {"max_steps": 2, "eval_every": 16, "batch_size": 4, "wandb": False, "overwrite": True}
@@ -337,8 +343,10 @@ def own_data() -> dict[str, bool]:
 def docs_site() -> dict[str, bool]:
     """The site built from the notebooks (figures from the tiny fig_synthetic run executed above): every page, no broken
     internal link; the check itself must catch a planted broken link; and README.md is what nbs/index.ipynb writes."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    import build_docs
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("build_docs", ROOT / "tools" / "build_docs.py")
+    build_docs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_docs)
     out, executed = ROOT / "outputs" / "test" / "docs", ROOT / "outputs" / "test" / "executed"
     shutil.rmtree(executed, ignore_errors=True)
     executed.mkdir(parents=True)
@@ -356,35 +364,3 @@ def docs_site() -> dict[str, bool]:
     if not readme: print("README.md differs from what nbs/index.ipynb writes: run `make readme`", file=sys.stderr)
     return {"docs site builds, every page, no broken link": r.returncode == 0 and drawn, "docs link check catches broken links": caught,
             "README is nbs/index.ipynb": readme}
-
-
-def main():
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--data", default="", help="path of a GlobalOpinionQA CSV (empty: data tests skip)")
-    p.add_argument("--flags", default="slow", help="nbdev test flags to run (default: slow)")
-    a = p.parse_args()
-    results = {"sync": check_sync(), "front matter": front_matter()}
-    passed, failed = notebook_tests(a.flags)
-    results.update(figure_notebooks())
-    results.update(docs_site())
-    results.update(bad_parameters(a.data))
-    results.update(misspelt_parameters())
-    results["papermill reads every parameter"] = papermill_reads_parameters()
-    results["README verdict table = the committed records'"] = readme_verdict()
-    results.update(own_data())
-    skipped = 0
-    if a.data:
-        results.update(study_notebooks(a.data))
-        results.update(bench_notebook(a.data))
-        results.update(sweep_and_figures(a.data))
-        results.update(crossfit_and_verdict(a.data))
-    else:
-        skipped += 14
-        print("study notebooks, resume, benchmark, sweep, cross-fit and their figures: 14 skipped (no data path; set GRPO_NB_DATA)")
-    for name, ok in results.items(): print(f"{name}: {'passed' if ok else 'FAILED'}")
-    passed += sum(results.values()); failed += sum(not v for v in results.values())
-    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
-    sys.exit(1 if failed else 0)
-
-
-if __name__ == "__main__": main()

@@ -1,0 +1,77 @@
+"The checks beyond each notebook's own tests (tests/checks.py), in the order `make test` has always run them."
+import pytest
+
+from tests import checks
+
+
+def all_passed(results: dict[str, bool]) -> None:
+    failed = [name for name, ok in results.items() if not ok]
+    assert not failed, f"failed: {failed} (the output above says why)"
+
+
+def test_sync():
+    "nbdev_export and nbdev_clean change nothing: the modules are the notebooks' export, the notebooks clean."
+    assert checks.check_sync()
+
+
+def test_front_matter():
+    assert checks.front_matter()
+
+
+@pytest.mark.slow
+def test_figure_notebooks():
+    all_passed(checks.figure_notebooks())
+
+
+@pytest.mark.slow
+def test_docs_site():
+    all_passed(checks.docs_site())
+
+
+@pytest.mark.slow
+def test_bad_parameters(optional_data):
+    "Bad parameters stop each notebook with its message (those of the data's notebooks when the data is here)."
+    all_passed(checks.bad_parameters(optional_data))
+
+
+@pytest.mark.slow
+def test_misspelt_parameters():
+    all_passed(checks.misspelt_parameters())
+
+
+def test_papermill_reads_every_parameter():
+    assert checks.papermill_reads_parameters()
+
+
+def test_readme_verdict_is_the_records():
+    "The README's verdict table is what the committed records in results/ give."
+    assert checks.readme_verdict()
+
+
+@pytest.mark.slow
+def test_own_data():
+    all_passed(checks.own_data())
+
+
+@pytest.mark.slow
+@pytest.mark.data
+def test_study_notebooks(data):
+    all_passed(checks.study_notebooks(data))
+
+
+@pytest.mark.slow
+@pytest.mark.data
+def test_bench_notebook(data):
+    all_passed(checks.bench_notebook(data))
+
+
+@pytest.mark.slow
+@pytest.mark.data
+def test_sweep_and_figures(data):
+    all_passed(checks.sweep_and_figures(data))
+
+
+@pytest.mark.slow
+@pytest.mark.data
+def test_crossfit_and_verdict(data):
+    all_passed(checks.crossfit_and_verdict(data))
