@@ -38,6 +38,40 @@ def _quiet():
     finally:
         if not was_off: datasets.enable_progress_bars()
 
+# %% ../nbs/00b_grouped.ipynb #5a1e7c01
+def _excerpt(line: str, width: int = 60) -> str:
+    line = line.rstrip("\r\n")
+    return repr(line if len(line) <= width else line[:width] + "…")
+
+def _parse_error(path: Path) -> str | None:
+    """Where a JSONL, JSON or CSV file stops being readable: '<file>, line N: <why>: <the line>'; None
+    when the text itself parses (the problem is elsewhere, e.g. mixed column types)."""
+    import csv, json
+    if path.suffix not in (".jsonl", ".json", ".csv") or not path.is_file(): return None
+    text = path.read_text(errors="replace")
+    lines = text.splitlines()
+    if path.suffix == ".jsonl":
+        for n, line in enumerate(lines, 1):
+            if not line.strip(): continue
+            try: json.loads(line)
+            except json.JSONDecodeError as e: return f"{path}, line {n}: not valid JSON ({e.msg}): {_excerpt(line)}"
+        return None
+    if path.suffix == ".json":
+        try: json.loads(text)
+        except json.JSONDecodeError as e:
+            return f"{path}, line {e.lineno}: not valid JSON ({e.msg}): {_excerpt(lines[e.lineno - 1] if lines else '')}"
+        return None
+    reader = csv.reader(lines)
+    try:
+        header = next(reader, [])
+        for row in reader:
+            if row and len(row) != len(header):
+                n = reader.line_num
+                return (f"{path}, line {n}: {len(row)} fields where the header has {len(header)}: "
+                        f"{_excerpt(lines[n - 1])}")
+    except csv.Error as e: return f"{path}, line {reader.line_num}: not valid CSV ({e}): {_excerpt(lines[reader.line_num - 1])}"
+    return None
+
 # %% ../nbs/00b_grouped.ipynb #da929a40
 def _load(source: str) -> datasets.Dataset | datasets.DatasetDict:
     "The `datasets` object of a file, a folder saved by `save_to_disk`, or a hub dataset id."
@@ -60,7 +94,9 @@ def read_pairs_table(source: str | os.PathLike) -> tuple[datasets.Dataset, list[
     except PairsError: raise
     except Exception as e:
         cause = e.__cause__ or e
-        raise PairsError(f"{source}: could not be read as grouped preference data ({type(cause).__name__}: {cause})") from e
+        located = _parse_error(Path(source).expanduser())          # the line a reader stopped at, if the text is at fault
+        raise PairsError(located or f"{source}: could not be read as grouped preference data "
+                                    f"({type(cause).__name__}: {cause})") from e
     if isinstance(ds, datasets.DatasetDict):
         if any("split" in d.column_names for d in ds.values()):
             raise PairsError(f"{source}: has both named splits {list(ds)} and a 'split' column; keep one")
