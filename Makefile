@@ -112,4 +112,4 @@ check-sync: $(STAMP)
 
 test: $(STAMP)
 	mkdir -p outputs
-	$(BIN)/python -m pytest $(if $(DATA),--data "$(DATA)")
+	$(BIN)/python -m pytest
