@@ -26,8 +26,8 @@ log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['log', 'DEFAULT_MODEL', 'PAPER_MODEL', 'EMBEDDED', 'LORA_TARGETS', 'IGNORE', 'QUANTIZE', 'PRECISIONS',
            'NATIVE_BF16_FLAGS', 'SPEED_FLAGS', 'ATTENTION', 'ModelError', 'cache_dir', 'embedded_model_dir',
-           'model_path', 'default_dtype', 'load_tokenizer', 'lora_config', 'quantization_config', 'load_policy',
-           'cpu_flags', 'machine_info', 'machine_line', 'check_precision', 'autocast', 'cpu_attention',
+           'model_path', 'resolve_model', 'default_dtype', 'load_tokenizer', 'lora_config', 'quantization_config',
+           'load_policy', 'cpu_flags', 'machine_info', 'machine_line', 'check_precision', 'autocast', 'cpu_attention',
            'cast_frozen_weights', 'encode', 'collate', 'response_logps', 'eval_logps']
 
 # %% ../nbs/01_model.ipynb #8e06726b
@@ -101,6 +101,18 @@ def model_path(name: str = DEFAULT_MODEL) -> str:
                              f"a hub id such as {PAPER_MODEL!r}, or a folder saved by save_pretrained")
         return str(p)
     return name
+
+def resolve_model(name: str = DEFAULT_MODEL) -> str:
+    """`model_path(name)`, checked before any run folder is written: its configuration must load (a
+    hub id from the hub or the local cache; the weights are not read)."""
+    path = model_path(name)
+    from transformers import AutoConfig
+    try: AutoConfig.from_pretrained(path)
+    except Exception as e:
+        raise ModelError(f"model {name!r} not found: not embedded ({sorted(EMBEDDED)}), not a local folder, and not "
+                         f"given by the hub or its cache ({type(e).__name__}: {str(e).splitlines()[0][:200]}); "
+                         f"offline, use {DEFAULT_MODEL!r} or a folder saved by save_pretrained") from e
+    return path
 
 def default_dtype(device: torch.device) -> torch.dtype:
     "bfloat16 on a CUDA device that supports it, float32 elsewhere."

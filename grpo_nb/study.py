@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .grouped import load_pairs
+from .model import resolve_model
 from .params import parameter_names
 from .config import PAPER, TrainConfig, bad
 from .trainer import train
@@ -35,6 +36,7 @@ def stage_config(stage: str, **params) -> TrainConfig:
     if unknown: raise ValueError(f"bad parameter(s) {unknown}: TrainConfig has no such field")
     cfg = TrainConfig(**{**STAGES[stage], **{k: v for k, v in params.items() if v is not None}})
     dataclasses.replace(cfg, init="").validate()          # everything but init, which may be trained (or finished) first
+    resolve_model(cfg.model)                               # an unknown model stops here, before any file is written
     pairs = load_pairs(cfg.data, cfg.countries, seed=cfg.split_seed, all_pairs=cfg.all_pairs, folds=cfg.folds, fold=cfg.fold)
     return dataclasses.replace(cfg, countries=pairs["train"].features["group"].names)   # bad data failed above
 

@@ -16,7 +16,7 @@ from .grouped import check_chat_template, is_conversational, load_pairs
 from .losses import auto_eta, start_loss_bound
 from .loop import (Checkpoint, Evaluate, JsonLog, Learner, LoopState, PhaseClock, PlateauSchedule,
                           ProgressBar, StateCheck, Wandb, epoch_order, profile_table, restore)
-from .model import cast_frozen_weights, check_precision, load_policy, load_tokenizer, lora_config, model_path
+from .model import cast_frozen_weights, check_precision, load_policy, load_tokenizer, lora_config, resolve_model
 from .objectives import make_objective
 from .runs import atomic_dir, atomic_write, check_run_dir, refuse_foreign, run_lock
 from .step import make_accelerator, on_main, reference_logps, tokenised_split
@@ -98,7 +98,7 @@ def train(cfg: TrainConfig, show_progress: bool = True, pairs=None, callbacks: S
     if cfg.countries and names != list(cfg.countries):
         raise ValueError(f"the pairs' groups {names} are not cfg.countries {list(cfg.countries)}")
     cfg = dataclasses.replace(cfg, countries=names)                       # config.json names the groups in id order
-    base = model_path(cfg.model if not cfg.init else _init_base(cfg.init))   # a bad model here: nothing written yet
+    base = resolve_model(cfg.model if not cfg.init else _init_base(cfg.init))   # unknown: nothing written yet
     if is_conversational(pairs["train"]): check_chat_template(load_tokenizer(base))
     accelerator = make_accelerator()
     check_precision(cfg.precision, accelerator.device)                  # bf16 on a machine without it: nothing written yet
