@@ -39,14 +39,15 @@ def group_table(run_dir: str | os.PathLike, tag: str = "eval") -> pd.DataFrame:
                        index=pd.Index(cfg["countries"], name="country"))
     return out.dropna(axis=1, how="all")
 
-def training_chart(run_dir: str | os.PathLike, tag: str = "eval") -> alt.HConcatChart:
-    "Worst-group loss over training (evaluations) beside the group weights per country."
+def training_chart(run_dir: str | os.PathLike, tag: str = "eval") -> alt.Chart | alt.HConcatChart:
+    "Worst-group loss over training (evaluations), beside the group weights per country when the run has them."
     cfg, df = run_info(run_dir)
     ev = df.dropna(subset=[f"worst_case_loss/{tag}"])
     worst = alt.Chart(ev).mark_line(point=True).encode(
         x=alt.X("step:Q", title="step"), y=alt.Y(f"worst_case_loss/{tag}:Q", title=f"worst-group loss ({tag})")
     ).properties(title=f"{cfg['objective']}: worst-group loss", width=260, height=180)
     wcols = [f"rewards_train/weights_{g}" for g in range(len(cfg["countries"]))]
+    if wcols[0] not in df: return worst                                   # only group-robust runs log α
     w = df.dropna(subset=[wcols[0]])[["step"] + wcols].drop_duplicates("step", keep="last")
     w = w.melt("step", var_name="group", value_name="weight")
     w["country"] = w.group.map({c: cfg["countries"][g] for g, c in enumerate(wcols)})
