@@ -167,7 +167,9 @@ NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 "CPU flags (Linux /proc/cpuinfo names) of native bf16 matrix products."
 
 def cpu_flags() -> set[str]:
-    "The CPU's feature flags as /proc/cpuinfo lists them (empty where there is no such file)."
+    """The CPU's feature flags as /proc/cpuinfo lists them (empty where there is no such file); the
+    space-separated `$GRPO_NB_CPU_FLAGS` instead when set (to see what a CPU without a flag would do)."""
+    if "GRPO_NB_CPU_FLAGS" in os.environ: return set(os.environ["GRPO_NB_CPU_FLAGS"].split())
     try: lines = Path("/proc/cpuinfo").read_text().splitlines()
     except OSError: return set()
     return next((set(line.split(":", 1)[1].split()) for line in lines if line.startswith(("flags", "Features"))), set())

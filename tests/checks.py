@@ -283,9 +283,10 @@ def papermill_reads_parameters() -> bool:
     return ok
 
 
-def papermill(nb: str, out: Path, params: list[str]) -> bool:
+def papermill(nb: str, out: Path, params: list[str], env: dict | None = None) -> bool:
     "Execute nbs/`nb`.ipynb into `out` with papermill; False (with the tail of its output) if it fails or ignores a parameter."
-    r = sh([str(BIN / "papermill"), "--cwd", "nbs", f"nbs/{nb}.ipynb", str(out)] + params)
+    import os
+    r = sh([str(BIN / "papermill"), "--cwd", "nbs", f"nbs/{nb}.ipynb", str(out)] + params, env={**os.environ, **(env or {})})
     unknown = "Passed unknown parameter" in r.stdout + r.stderr   # papermill only warns: the notebook lost its parameters tag
     if r.returncode or unknown: sys.stderr.write(r.stdout[-3000:] + r.stderr[-6000:])
     if unknown: print(f"{nb}: papermill found no 'parameters' cell to take the parameters", file=sys.stderr)
@@ -300,14 +301,25 @@ def figure_notebooks() -> dict[str, bool]:
 
 
 def bench_notebook(data: str) -> dict[str, bool]:
-    "Execute the throughput benchmark for one timed step of the rows that need no TRL (TRL is a bench-only extra), bf16 too where the CPU has it."
-    from grpo_nb.model import NATIVE_BF16_FLAGS, cpu_flags
-    precisions = ["fp32", "bf16"] if set(NATIVE_BF16_FLAGS) & cpu_flags() else ["fp32"]
+    """The throughput benchmark for one timed step of the rows that need no TRL (TRL is a bench-only extra), with
+    its default precisions (bf16 too where the CPU has it); then on a CPU made to report no bf16: fp32 rows and a
+    line saying why bf16 was skipped, and an explicit bf16 that stops."""
+    import os
     out = ROOT / "outputs" / "test"; out.mkdir(parents=True, exist_ok=True)
-    return {"bench throughput": papermill("bench_throughput", out / "bench_throughput.ipynb",
-                                          ["-p", "data", data, "-p", "steps", "1", "-p", "warmup", "1", "-p", "profile", "False",
-                                           "-y", "methods: [two_sequence, grpo_nb, ideal]", "-p", "forward_pairs", "16",
-                                           "-p", "stage_steps", "1", "-y", f"precisions: {precisions}", "-p", "out_dir", str(out / "bench")])}
+    tiny = ["-p", "data", data, "-p", "steps", "1", "-p", "warmup", "1", "-p", "profile", "False", "-p", "forward_pairs", "16"]
+    results = {"bench throughput": papermill("bench_throughput", out / "bench_throughput.ipynb", tiny + [
+        "-y", "methods: [two_sequence, grpo_nb, ideal]", "-p", "stage_steps", "1", "-p", "out_dir", str(out / "bench")])}
+    no_bf16 = {"GRPO_NB_CPU_FLAGS": "fpu sse2 avx avx2 fma"}                     # an AVX2-only CPU
+    ran = papermill("bench_throughput", out / "bench_no_bf16.ipynb", tiny + [
+        "-y", "methods: [grpo_nb]", "-p", "stage_steps", "0", "-p", "out_dir", str(out / "bench_no_bf16")], env=no_bf16)
+    md = (out / "bench_no_bf16" / "throughput.md").read_text() if ran else ""
+    results["bench without bf16: fp32 rows, bf16 skipped with its reason"] = (
+        "fp32" in md and "bf16 rows skipped on this machine: precision='bf16' needs a CPU with native bf16" in md
+        and "| bf16" not in md and "('bf16'" not in md)
+    r = sh([str(BIN / "papermill"), "--cwd", "nbs", "nbs/bench_throughput.ipynb", str(out / "bench_bf16.ipynb")] + tiny +
+           ["-y", "precisions: [bf16]", "-p", "out_dir", str(out / "bench_bf16")], env={**os.environ, **no_bf16})
+    results["bench without bf16: an explicit bf16 stops"] = r.returncode != 0 and "needs a CPU with native bf16" in r.stdout + r.stderr
+    return results
 
 
 def own_data() -> dict[str, bool]:
