@@ -137,7 +137,8 @@ def profile_table(profile: dict) -> str:
         if not k.endswith("_s") or k.endswith("_per_s") or k == "total_s": continue
         rate = profile.get(f"{k[:-2]}_pairs_per_s")
         rows.append(f"{k[:-2]:<11}{v:9.1f} s {100 * v / total:5.1f} %" + (f"  {rate:6.2f} pairs/s" if rate else ""))
-    return "\n".join(rows + [f"{'total':<11}{total:9.1f} s"])
+    machine = [f"on {profile['machine']}"] if "machine" in profile else []     # a run's done.json names it
+    return "\n".join(rows + [f"{'total':<11}{total:9.1f} s"] + machine)
 
 
 # %% ../nbs/03b_loop.ipynb #74d0e8cc

@@ -2,7 +2,7 @@
 
 # %% ../nbs/01_model.ipynb #65ad6ba9
 from __future__ import annotations
-import contextlib, importlib.util, json, logging, os, re, shutil, tempfile, time, warnings
+import contextlib, functools, importlib.util, json, logging, os, re, shutil, tempfile, time, warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -177,9 +177,11 @@ def cpu_flags() -> set[str]:
 SPEED_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
 "The CPU flags that set this project's speed (AVX2 only runs about 3× slower than AVX-512)."
 
+@functools.lru_cache(maxsize=1)
 def machine_info() -> dict:
     """This machine as a record: CPU model, its speed flags, cores, torch, and the measured rate of
-    a 2048² fp32 matrix product (GFLOP/s), so a time measured here can be scaled to another machine."""
+    a 2048² fp32 matrix product (GFLOP/s), so a time measured here can be scaled to another machine
+    (measured once per process)."""
     try: lines = Path("/proc/cpuinfo").read_text().splitlines()
     except OSError: lines = []
     cpu = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "unknown CPU")

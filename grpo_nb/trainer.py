@@ -16,7 +16,8 @@ from .grouped import check_chat_template, is_conversational, load_pairs
 from .losses import auto_eta, start_loss_bound
 from .loop import (Checkpoint, Evaluate, JsonLog, Learner, LoopState, PhaseClock, PlateauSchedule,
                           ProgressBar, StateCheck, Wandb, epoch_order, profile_table, restore)
-from .model import cast_frozen_weights, check_precision, load_policy, load_tokenizer, lora_config, resolve_model
+from .model import (cast_frozen_weights, check_precision, load_policy, load_tokenizer, lora_config,
+                           machine_info, machine_line, resolve_model)
 from .objectives import make_objective
 from .runs import atomic_dir, atomic_write, check_run_dir, refuse_foreign, run_lock
 from .step import make_accelerator, on_main, reference_logps, tokenised_split
@@ -146,7 +147,8 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
             "processes": accelerator.num_processes, **state.eta_auto, **last}
     def finish():
         with clock("save"): atomic_dir(out / "final", lambda d: (unwrapped.save_pretrained(d), tok.save_pretrained(d)))
-        done["profile"] = clock.profile()              # where this process's time went, phase by phase
+        # where this process's time went, phase by phase, and on what machine (to scale the times by)
+        done["profile"] = {**clock.profile(), "machine": machine_line(machine_info())}
         atomic_write(out / "done.json", lambda p: p.write_text(json.dumps(done, indent=2)))
         learner.emit("after_done")
         log.info("phase profile of %s:\n%s", out, profile_table(done["profile"]))
