@@ -53,25 +53,12 @@ def test_own_data():
     all_passed(checks.own_data())
 
 
-@pytest.mark.slow
-@pytest.mark.data
-def test_study_notebooks(data):
-    all_passed(checks.study_notebooks(data))
+WITH_DATA = [checks.study_notebooks, checks.bench_notebook, checks.sweep_and_figures, checks.crossfit_and_verdict]
 
 
 @pytest.mark.slow
 @pytest.mark.data
-def test_bench_notebook(data):
-    all_passed(checks.bench_notebook(data))
-
-
-@pytest.mark.slow
-@pytest.mark.data
-def test_sweep_and_figures(data):
-    all_passed(checks.sweep_and_figures(data))
-
-
-@pytest.mark.slow
-@pytest.mark.data
-def test_crossfit_and_verdict(data):
-    all_passed(checks.crossfit_and_verdict(data))
+@pytest.mark.parametrize("check", WITH_DATA, ids=[c.__name__ for c in WITH_DATA])
+def test_with_data(check, data):
+    "The study notebooks, the benchmark, a sweep and a cross-fit on a tiny budget, with the real data."
+    all_passed(check(data))
