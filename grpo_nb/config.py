@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Sequence
 
 from .model import DEFAULT_MODEL, PRECISIONS, QUANTIZE
-from .objectives import REGISTRY
+from .objectives import objective_entry
 
 # %% auto #0
-__all__ = ['PAPER', 'RESUME_MAY_CHANGE', 'ParameterError', 'bad', 'TrainConfig', 'config_dict']
+__all__ = ['PAPER', 'RESUME_MAY_CHANGE', 'SHARED_WITH_INIT', 'ParameterError', 'bad', 'TrainConfig', 'config_dict']
 
 # %% ../nbs/02d_config.ipynb #c0f1a2b8
 class ParameterError(ValueError):
@@ -69,7 +69,9 @@ class TrainConfig:
         "Raise `ParameterError` naming the first bad field; return self."
         def number(k): return isinstance(getattr(self, k), (int, float))
         def integer(v): return isinstance(v, int) and not isinstance(v, bool)
-        if self.objective not in REGISTRY: bad(f"objective {self.objective!r} is not one of {tuple(REGISTRY)}")
+        try: objective_entry(self.objective)
+        except ValueError as e: bad(str(e))
+
         if self.optimizer not in ("adamw", "rmsprop"):
             bad(f"optimizer {self.optimizer!r} is not 'adamw' or 'rmsprop'")
         for k in ("lr", "beta", "max_grad_norm", "lr_factor"):
@@ -122,6 +124,11 @@ PAPER = {"sft": dict(optimizer="rmsprop", lr=1e-4, max_epochs=1),
 
 RESUME_MAY_CHANGE = ("resume", "overwrite", "max_steps", "max_epochs", "wandb")
 "Fields a resumed run may change (its budget and bookkeeping); any other change is refused."
+
+SHARED_WITH_INIT = ("model", "data", "countries", "seed", "data_seed", "folds", "fold", "lora", "wandb", "max_length",
+                    "max_prompt_length", "eval_batch_size", "precision", "pairs_per_row")
+"Fields a run hands to the SFT run it starts from when that is trained first (`study.ensure_init`): data, model, machine."
+
 
 def config_dict(cfg: TrainConfig) -> dict:
     "`cfg` as saved in config.json (countries as a list)."

@@ -18,6 +18,8 @@ from .data import LETTERS, default_data_source, fold_records, goqa_prompt, goqa_
 from .grouped import is_goqa
 from .loop import Callback
 from .model import load_tokenizer, machine_info, machine_line, model_path
+from .objectives import objective_entry
+
 from .packed import collate_packed, pack, packed_token_logps, response_sums
 from .runs import atomic_dir, atomic_write
 from .step import adapter_merged
@@ -31,9 +33,11 @@ __all__ = ['METHODS', 'FOLDERS', 'SCHEDULES', 'BOOKKEEPING', 'run_name', 'data_i
            'run_crossfit']
 
 # %% ../nbs/08_crossfit.ipynb #4445afe1
-METHODS = {"sft": "SFT", "ipo": "IPO", "gr-ipo": "GR-IPO"}
+METHODS = {stage: objective_entry(stage).display for stage in ("sft", "ipo", "gr-ipo")}
 "The display name of each stage of a cross-fit."
-FOLDERS = {"sft": "sft", "ipo": "ipo", "gr-ipo": "gripo"}
+FOLDERS = {stage: objective_entry(stage).folder for stage in METHODS}
+"The folder name of each stage's runs (the registry's)."
+
 SCHEDULES = {"matched": dict(patience=0, eval_every=10**6), "paper": {}}
 """`matched` (primary): the plateau rule off for every stage, one constant LR (and η) path for
 IPO and GR-IPO; nothing reads the validation loss then, so a run is evaluated at its start and end

@@ -13,7 +13,8 @@ from accelerate import Accelerator
 from tqdm.auto import tqdm
 
 from .config import TrainConfig
-from .runs import atomic_write
+from .runs import atomic_write, metric_key
+
 from .step import adapter_merged, evaluate, same_on_all_processes, train_step
 
 
@@ -199,7 +200,7 @@ class Learner:
                              self.objective, self.accelerator)
             self.emit("after_update")
             # the gradient norm before clipping
-            rec["grad_norm/train"] = float(self.accelerator.clip_grad_norm_(self.params, self.cfg.max_grad_norm))
+            rec[metric_key("grad_norm", "train")] = float(self.accelerator.clip_grad_norm_(self.params, self.cfg.max_grad_norm))
             self.opt.step()
             self.opt.zero_grad(set_to_none=True)
         self.state.step += 1
@@ -233,10 +234,10 @@ class Evaluate(Callback):
         folded = contextlib.nullcontext() if at_reference else adapter_merged(plain)    # folded in once for both splits
         with run.clock("evaluate", pairs=scored), folded:
             rec = {}
-            for split, tag in (("val", "vald"), ("test", "eval")):
+            for split in ("val", "test"):
                 ref = run.refs.get(split)
                 known = ref if at_reference else None
-                rec.update(evaluate(plain, run.splits[split], ref, run.objective, run.cfg, tag, acc, known))
+                rec.update(evaluate(plain, run.splits[split], ref, run.objective, run.cfg, split, acc, known))
         run.model.train()
         rec.update(run.objective.weights_record())
         if run.state.evals == 0: rec.update(run.state.eta_auto)             # how "auto" resolved: K, T, M and η
@@ -246,7 +247,7 @@ class Evaluate(Callback):
             run.objective.lr_dropped()                                       # a group-robust one halves its η
             log.info("step %d: LR -> %.3g, %s", run.state.step, run.sched.lr, run.objective.schedule_record())
         run.state.evals += 1
-        run.log({**rec, "monitored/vald": monitored})
+        run.log({**rec, metric_key("monitored", "val"): monitored})
         run.emit("after_eval")
         return rec
 
@@ -330,8 +331,9 @@ class ProgressBar(Callback):
 
     def after_step(self, run):
         self.bar.update(1)
-        worst = run.rec.get("worst_case_loss/train", float("nan"))
-        self.bar.set_postfix(loss=f"{run.rec['loss/train']:.4g}", worst=f"{worst:.4g}")
+        worst = run.rec.get(metric_key("loss", "train", summary="worst_case"), float("nan"))
+        self.bar.set_postfix(loss=f"{run.rec[metric_key('loss', 'train')]:.4g}", worst=f"{worst:.4g}")
+
 
     def after_fit(self, run): self.bar.close()
 

@@ -6,13 +6,13 @@ import math
 import torch
 import torch.nn.functional as F
 
-OBJECTIVES = ("sft", "dpo", "ipo", "gr-dpo", "gr-ipo", "is-dpo", "is-ipo")
-"Training objectives: SFT, the two preference losses, and their group-robust (gr) and importance-sampled (is) versions."
+KINDS = ("dpo", "ipo")
+"The per-pair preference losses; the objectives built on them are named in `objectives.REGISTRY`."
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'SCALES', 'margin', 'ipo_loss', 'dpo_loss', 'base_loss', 'pair_loss', 'pair_metrics', 'group_losses',
+__all__ = ['KINDS', 'SCALES', 'margin', 'ipo_loss', 'dpo_loss', 'pair_loss', 'pair_metrics', 'group_losses',
            'uniform_log_weights', 'update_log_weights', 'is_weights', 'robust_loss', 'robust_step', 'auto_eta',
-           'start_loss', 'start_loss_bound']
+           'start_loss_bound']
 
 # %% ../nbs/02_losses.ipynb #06857aa2
 def margin(pol_w: torch.Tensor, pol_l: torch.Tensor, ref_w: torch.Tensor, ref_l: torch.Tensor) -> torch.Tensor:
@@ -27,17 +27,11 @@ def dpo_loss(h: torch.Tensor, beta: float, label_smoothing: float = 0.0) -> torc
     "DPO per pair: −log σ(βh), with conservative label smoothing ε."
     return -(1 - label_smoothing) * F.logsigmoid(beta * h) - label_smoothing * F.logsigmoid(-beta * h)
 
-def base_loss(objective: str) -> str:
-    "The per-pair loss of an objective: 'ipo', 'dpo' or 'sft'."
-    if objective not in OBJECTIVES: raise ValueError(f"unknown objective {objective!r}; choose one of {OBJECTIVES}")
-    return objective.split("-")[-1]
-
-def pair_loss(objective: str, h: torch.Tensor, beta: float, label_smoothing: float = 0.0) -> torch.Tensor:
-    "Per-pair preference loss of `objective` (its IPO or DPO part) from margins h."
-    kind = base_loss(objective)
+def pair_loss(kind: str, h: torch.Tensor, beta: float, label_smoothing: float = 0.0) -> torch.Tensor:
+    "Per-pair preference loss of `kind` ('ipo' or 'dpo') from margins h."
     if kind == "ipo": return ipo_loss(h, beta)
     if kind == "dpo": return dpo_loss(h, beta, label_smoothing)
-    raise ValueError(f"{objective!r} has no preference loss")
+    raise ValueError(f"unknown preference loss {kind!r}; one of {KINDS}")
 
 # %% ../nbs/02_losses.ipynb #eba694e3
 def pair_metrics(pol_w, pol_l, ref_w, ref_l, beta: float) -> dict[str, torch.Tensor]:
@@ -96,9 +90,6 @@ def auto_eta(k: int, updates: int, bound: float) -> float:
     if not (math.isfinite(bound) and bound > 0): raise ValueError(f"auto eta: the loss bound M must be > 0, got {bound!r}")
     return math.sqrt(2 * math.log(k) / updates) / bound
 
-def start_loss(objective: str, beta: float, label_smoothing: float = 0.0) -> float:
-    "Every pair's loss at the start, where the policy equals the reference and so h = 0."
-    return float(pair_loss(objective, torch.zeros((), dtype=torch.float64), beta, label_smoothing))
 
 def start_loss_bound(groups: torch.Tensor, counts: torch.Tensor, batches, loss0: float,
                      scale: str = "count") -> float:

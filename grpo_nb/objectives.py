@@ -2,15 +2,19 @@
 
 # %% ../nbs/02c_objectives.ipynb #ce884dd2
 from __future__ import annotations
+import importlib, os
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
 from .losses import (group_losses, is_weights, margin, pair_loss, pair_metrics, robust_loss,
                             uniform_log_weights, update_log_weights)
+from .runs import metric_key
 
 # %% auto #0
-__all__ = ['REGISTRY', 'Objective', 'SFT', 'Preference', 'GroupRobust', 'register_objective', 'make_objective']
+__all__ = ['REGISTRY', 'PLUGINS', 'Objective', 'SFT', 'Preference', 'GroupRobust', 'ObjectiveEntry', 'register_objective',
+           'objective_entry', 'make_objective']
 
 # %% ../nbs/02c_objectives.ipynb #62df80af
 class Objective:
@@ -18,7 +22,7 @@ class Objective:
     DPO); a group-robust one overrides the hooks: its state, its step size η, what it logs."""
     needs_reference, one_per_record, train_metrics, learns_weights = True, False, True, False
     weighs_batch = False        # True: its loss weighs the whole step's group losses (every forward runs first)
-    monitored = "average_loss/vald"
+    monitored = metric_key("loss", "val", summary="average")       # what the plateau schedule watches
 
     def state_dict(self) -> dict: return {}                # saved in every checkpoint; empty: nothing to save
     def load_state_dict(self, state: dict) -> None: pass
@@ -67,7 +71,7 @@ class GroupRobust(Objective):
         self.mu = is_weights(counts, scale)
         self.log_alpha = uniform_log_weights(counts.shape[-1]) if log_alpha is None else log_alpha
         self.learns_weights = learns_weights                          # False: importance sampling keeps μ
-        self.monitored = "worst_case_loss/vald" if learns_weights else "average_loss/vald"
+        self.monitored = metric_key("loss", "val", summary="worst_case" if learns_weights else "average")
         self.needs_reference, self.train_metrics = base.needs_reference, base.train_metrics
 
     def losses(self, pol_w, pol_l, ref=None): return self.base.losses(pol_w, pol_l, ref)
@@ -101,16 +105,47 @@ class GroupRobust(Objective):
     def lr_dropped(self) -> None: self.eta = self.eta / 2              # the paper's schedule: η halves with the LR
     def schedule_record(self) -> dict: return {"eta": self.eta}
     def weights_record(self) -> dict:
-        return {f"rewards_train/weights_{g}": float(a) for g, a in enumerate(self.alpha)}
+        return {metric_key("rewards/weights", "train", g): float(a) for g, a in enumerate(self.alpha)}
+
 
 # %% ../nbs/02c_objectives.ipynb #8431cfaa
-REGISTRY: dict = {}
-"Every objective the trainer knows: name → factory(beta, label_smoothing, counts, eta, chi); `register_objective` adds one."
+@dataclass(frozen=True)
+class ObjectiveEntry:
+    "A registered objective: how it is built, and how configs, tables, figures and run folders name it."
+    name: str                # in configs, notebooks' parameters and on the command line: "gr-ipo"
+    factory: Callable        # factory(beta=, label_smoothing=, counts=, eta=, chi=) -> the objective
+    display: str             # in tables and figures: "GR-IPO"
+    folder: str              # in run folders' names: "gripo"
+    preference: bool         # compares chosen with rejected against a reference (a sweep's method)
+    group_robust: bool       # learns group weights with step size η (a sweep's η axis)
 
-def register_objective(name: str, factory) -> None:
-    """Make `name` a training objective: `factory(beta=, label_smoothing=, counts=, eta=, chi=)`
-    returns its object."""
-    REGISTRY[name] = factory
+REGISTRY: dict[str, ObjectiveEntry] = {}
+"Every objective the trainer knows, by name; `register_objective` adds one."
+PLUGINS = "GRPO_NB_OBJECTIVES"
+"Environment variable: modules (comma-separated) that register objectives; imported on the first unknown name."
+
+def register_objective(name: str, factory, display: str | None = None, folder: str | None = None) -> ObjectiveEntry:
+    """Make `name` a training objective built by `factory(beta=, label_smoothing=, counts=, eta=,
+    chi=)`; shown as `display` (default: the name in capitals), its runs in folders called `folder`
+    (default: the name without dashes). Whether it is a preference objective and whether it learns
+    group weights, the registry asks an instance."""
+    probe = factory(beta=0.1, label_smoothing=0.0, counts=torch.ones(2, dtype=torch.long), eta=0.0, chi=1.0)
+    entry = ObjectiveEntry(name, factory, display or name.upper(), folder or name.replace("-", ""),
+                           probe.needs_reference, probe.learns_weights)
+    REGISTRY[name] = entry
+    return entry
+
+def objective_entry(name: str) -> ObjectiveEntry:
+    """The registry's entry for `name`. A name not yet known first imports the modules listed in
+    $GRPO_NB_OBJECTIVES, so a fresh process (a sweep's notebooks) finds objectives registered there."""
+    if name not in REGISTRY:
+        for module in (m.strip() for m in os.environ.get(PLUGINS, "").split(",") if m.strip()):
+            try: importlib.import_module(module)
+            except ImportError as e: raise ValueError(f"${PLUGINS} names module {module!r}, which cannot be imported: {e}") from e
+    if name not in REGISTRY:
+        raise ValueError(f"unknown objective {name!r}; choose one of {tuple(REGISTRY)} or register it "
+                         f"(register_objective, in a module named in ${PLUGINS} for notebooks and sweeps)")
+    return REGISTRY[name]
 
 def _group_robust(kind: str, importance_sampling: bool):
     def factory(beta, label_smoothing, counts, eta, chi):
@@ -130,5 +165,4 @@ def make_objective(name: str, beta: float = 0.1, label_smoothing: float = 0.0, c
                    eta: float = 0.0, chi: float = 1.0):
     """The objective called `name` (a key of `REGISTRY`); the group-robust ones need the training
     split's group `counts`."""
-    if name not in REGISTRY: raise ValueError(f"unknown objective {name!r}; choose one of {tuple(REGISTRY)}")
-    return REGISTRY[name](beta=beta, label_smoothing=label_smoothing, counts=counts, eta=eta, chi=chi)
+    return objective_entry(name).factory(beta=beta, label_smoothing=label_smoothing, counts=counts, eta=eta, chi=chi)

@@ -6,7 +6,7 @@ import ast, difflib, json, os
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['assigned_names', 'parameter_names', 'check_parameters']
+__all__ = ['assigned_names', 'parameter_names', 'parameter_values', 'check_parameters']
 
 # %% ../nbs/06b_params.ipynb #b82b8ca9
 def assigned_names(source: str) -> list[str]:
@@ -23,6 +23,11 @@ def parameter_names(notebook: str | os.PathLike) -> list[str]:
     cell = next((c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
     if cell is None: raise ValueError(f"{notebook} has no cell tagged 'parameters'")
     return assigned_names("".join(cell["source"]))
+
+def parameter_values(notebook: str, namespace: dict) -> dict:
+    """The values in `namespace` (a kernel's globals) of `notebook`'s parameters: the `parameters`
+    cell is the one list of what a notebook takes, read here rather than copied into a call."""
+    return {name: namespace[name] for name in parameter_names(_notebook_path(notebook))}
 
 def _notebook_path(notebook: str) -> Path:
     "`notebook` from the working directory (papermill --cwd nbs, JupyterLab), else from the repository's nbs/."

@@ -10,13 +10,14 @@ import altair as alt
 import pandas as pd
 
 from .grouped import is_goqa
-from .runs import read_log, atomic_write
+from .objectives import objective_entry
+from .runs import atomic_write, metric_key, read_log
 
 # %% auto #0
-__all__ = ['PALETTE', 'FEW', 'run_info', 'group_table', 'training_chart', 'mean_sem', 'band_chart', 'bar_chart', 'save_chart',
-           'synthetic_chart', 'tradeoff_chart', 'sweep_runs', 'sweep_frames', 'per_country', 'grouped_bar_chart',
-           'goqa_fig3', 'goqa_fig13', 'mean_sem_table', 'interval_chart', 'weights_chart', 'curves_chart',
-           'frontier_chart']
+__all__ = ['TABLE_METRICS', 'PALETTE', 'FIGURE_METRICS', 'FEW', 'run_info', 'group_table', 'training_chart', 'mean_sem',
+           'band_chart', 'bar_chart', 'save_chart', 'synthetic_chart', 'tradeoff_chart', 'sweep_runs', 'sweep_frames',
+           'per_country', 'grouped_bar_chart', 'goqa_fig3', 'goqa_fig13', 'mean_sem_table', 'interval_chart',
+           'weights_chart', 'curves_chart', 'frontier_chart']
 
 # %% ../nbs/05_plots.ipynb #b5f19f12
 def run_info(run_dir: str | os.PathLike) -> tuple[dict, pd.DataFrame]:
@@ -29,24 +30,29 @@ def run_info(run_dir: str | os.PathLike) -> tuple[dict, pd.DataFrame]:
     if not rows: raise ValueError(f"{run_dir}: log.jsonl is empty: the run has not logged anything yet")
     return cfg, pd.DataFrame(rows)
 
-def group_table(run_dir: str | os.PathLike, tag: str = "eval") -> pd.DataFrame:
-    "Per-country metrics of the run's last evaluation on `tag` ('eval' = test, 'vald' = validation)."
+TABLE_METRICS = {"loss": ("loss", None), "reward_acc": ("rewards/accuracies", None), "logp_acc": ("logps_pol/accuracies", None),
+                 "margin": ("rewards/margins", None), "weight": ("rewards/weights", "train")}
+"A run's per-country table: column → (metric, split; None: the split asked for)."
+
+def group_table(run_dir: str | os.PathLike, split: str = "test") -> pd.DataFrame:
+    "Per-country metrics of the run's last evaluation on `split` (test or val), with its group weights if it has them."
     cfg, df = run_info(run_dir)
-    last = df.dropna(subset=[f"average_loss/{tag}"]).iloc[-1]
-    keys = {"loss": f"loss/{tag}", "reward_acc": f"rewards_{tag}/accuracies", "logp_acc": f"logps_pol_{tag}/accuracies",
-            "margin": f"rewards_{tag}/margins", "weight": "rewards_train/weights"}
-    out = pd.DataFrame({name: [last.get(f"{k}_{g}") for g in range(len(cfg["countries"]))] for name, k in keys.items()},
-                       index=pd.Index(cfg["countries"], name="country"))
+    last = df.dropna(subset=[metric_key("loss", split, summary="average")]).iloc[-1]
+    groups = range(len(cfg["countries"]))
+    out = pd.DataFrame({column: [last.get(metric_key(metric, on or split, g)) for g in groups]
+                        for column, (metric, on) in TABLE_METRICS.items()}, index=pd.Index(cfg["countries"], name="country"))
     return out.dropna(axis=1, how="all")
 
-def training_chart(run_dir: str | os.PathLike, tag: str = "eval") -> alt.Chart | alt.HConcatChart:
-    "Worst-group loss over training (evaluations), beside the group weights per country when the run has them."
+def training_chart(run_dir: str | os.PathLike, split: str = "test") -> alt.Chart | alt.HConcatChart:
+    "Worst-group loss on `split` over training (evaluations), beside the group weights per country when the run has them."
     cfg, df = run_info(run_dir)
-    ev = df.dropna(subset=[f"worst_case_loss/{tag}"])
+    worst_key = metric_key("loss", split, summary="worst_case")
+    ev = df.dropna(subset=[worst_key])
     worst = alt.Chart(ev).mark_line(point=True).encode(
-        x=alt.X("step:Q", title="step"), y=alt.Y(f"worst_case_loss/{tag}:Q", title=f"worst-group loss ({tag})")
+        x=alt.X("step:Q", title="step"), y=alt.Y(f"{worst_key}:Q", title=f"worst-group loss ({split})")
     ).properties(title=f"{cfg['objective']}: worst-group loss", width=260, height=180)
-    wcols = [f"rewards_train/weights_{g}" for g in range(len(cfg["countries"]))]
+    wcols = [metric_key("rewards/weights", "train", g) for g in range(len(cfg["countries"]))]
+
     if wcols[0] not in df: return worst                                   # only group-robust runs log α
     w = df.dropna(subset=[wcols[0]])[["step"] + wcols].drop_duplicates("step", keep="last")
     w = w.melt("step", var_name="group", value_name="weight")
@@ -111,7 +117,8 @@ def tradeoff_chart(curves: pd.DataFrame, finals: pd.DataFrame, title: str) -> al
 def _eta_label(eta) -> str: return eta if isinstance(eta, str) else f"{eta:g}"
 
 def sweep_runs(sweep_dir: str | os.PathLike) -> pd.DataFrame:
-    "The finished IPO-family runs under `sweep_dir`: run folder, objective, seed, η, method label, countries."
+    """The finished runs of preference objectives under `sweep_dir`: run folder, objective, seed, η,
+    method label (the registry's display name, with η for group-robust ones), countries."""
     d = Path(sweep_dir)
     if not d.is_dir(): raise FileNotFoundError(f"sweep folder {d} not found: run sweep.ipynb first, or fix the path")
     rows = []
@@ -119,43 +126,50 @@ def sweep_runs(sweep_dir: str | os.PathLike) -> pd.DataFrame:
         run = cfg_path.parent
         if not ((run / "done.json").is_file() and (run / "log.jsonl").is_file()): continue
         cfg = json.loads(cfg_path.read_text())
-        obj = cfg.get("objective")
-        if obj not in ("ipo", "dpo", "gr-ipo", "gr-dpo", "is-ipo", "is-dpo"): continue
-        rows.append({"run": str(run), "objective": obj, "seed": cfg["seed"], "eta": cfg["eta"] if obj.startswith("gr-") else None,
-                     "method": obj.upper() + (f" η={_eta_label(cfg['eta'])}" if obj.startswith("gr-") else ""),
+        entry = objective_entry(cfg["objective"])             # one registered elsewhere: name its module in $GRPO_NB_OBJECTIVES
+        if not entry.preference: continue                     # the seeds' SFT runs
+        eta = cfg["eta"] if entry.group_robust else None
+        rows.append({"run": str(run), "objective": entry.name, "seed": cfg["seed"], "eta": eta, "group_robust": entry.group_robust,
+                     "method": entry.display + (f" η={_eta_label(eta)}" if entry.group_robust else ""),
                      "countries": tuple(cfg["countries"]), "data": cfg.get("data", "")})
     if not rows:
-        raise ValueError(f"no finished IPO/GR-IPO runs under {d}: expected run folders with config.json, log.jsonl and done.json, as sweep.ipynb writes")
+        raise ValueError(f"no finished IPO/GR-IPO runs under {d}: expected run folders with config.json, log.jsonl and "
+                         f"done.json, as sweep.ipynb writes")
     runs = pd.DataFrame(rows).sort_values(["objective", "eta", "seed"], na_position="first", ignore_index=True,
                                           key=lambda col: col.map(str) if col.name == "eta" else col)   # η: a number or "auto"
-    if runs.countries.nunique() > 1: raise ValueError(f"the runs under {d} use different country lists: {sorted(set(runs.countries))}")
+    if runs.countries.nunique() > 1:
+        raise ValueError(f"the runs under {d} use different country lists: {sorted(set(runs.countries))}")
     if runs.data.nunique() > 1: raise ValueError(f"the runs under {d} were trained on different data: {sorted(set(runs.data))}")
     return runs
 
-_EVAL = {"test_loss": "loss/eval", "reward_acc": "rewards_eval/accuracies", "logp_acc": "logps_pol_eval/accuracies"}
+FIGURE_METRICS = {"test_loss": "loss", "reward_acc": "rewards/accuracies", "logp_acc": "logps_pol/accuracies"}
+"The sweep figures' per-country test metrics: column prefix → metric."
 
 def sweep_frames(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Tidy frames of a sweep's logs: `evals` and `final` (per-country columns `{metric}:{country}`), `train` (weights per
     step); `data` and `group` name the data and what a group is (a country in GlobalOpinionQA) for the figures' titles."""
     countries, data = list(runs.countries.iloc[0]), runs.data.iloc[0]
+    worst = {column: metric_key(metric, "test", summary="worst_case") for column, metric in
+             (("max_test_loss", "loss"), ("min_reward_acc", "rewards/accuracies"), ("min_logp_acc", "logps_pol/accuracies"))}
     evals, train = [], []
     for r in runs.itertuples():
         df = pd.DataFrame(read_log(r.run))
-        tag = {"method": r.method, "seed": r.seed, "run": r.run}
-        ev = df.dropna(subset=["worst_case_loss/eval"])
-        e = pd.DataFrame({"step": ev.step, "max_test_loss": ev["worst_case_loss/eval"], "min_reward_acc": ev["worst_case_rewards_eval/accuracies"],
-                          "min_logp_acc": ev["worst_case_logps_pol_eval/accuracies"],
-                          **{f"{m}:{c}": ev[f"{k}_{g}"] for m, k in _EVAL.items() for g, c in enumerate(countries)}}).assign(**tag)
-        evals.append(e)
-        tr = df.dropna(subset=["loss/train"])
-        if "rewards_train/weights_0" in tr:                                      # only group-robust runs log α
-            weights = {c: tr[f"rewards_train/weights_{g}"] for g, c in enumerate(countries)}
+        tag = {"method": r.method, "seed": r.seed, "run": r.run, "group_robust": r.group_robust}
+        ev = df.dropna(subset=[worst["max_test_loss"]])
+        per = {f"{column}:{c}": ev[metric_key(metric, "test", g)] for column, metric in FIGURE_METRICS.items()
+               for g, c in enumerate(countries)}
+        evals.append(pd.DataFrame({"step": ev.step, **{column: ev[key] for column, key in worst.items()}, **per}).assign(**tag))
+        tr = df.dropna(subset=[metric_key("loss", "train")])
+        if metric_key("rewards/weights", "train", 0) in tr:                      # only group-robust runs log α
+            weights = {c: tr[metric_key("rewards/weights", "train", g)] for g, c in enumerate(countries)}
             train.append(pd.DataFrame({"step": tr.step, **weights}).assign(**tag))
     evals = pd.concat(evals, ignore_index=True)
     final = evals.loc[evals.groupby("run").step.idxmax()].reset_index(drop=True)
     goqa = not data or is_goqa(data)
-    return {"evals": evals, "final": final, "train": pd.concat(train, ignore_index=True) if train else pd.DataFrame(columns=["step", *countries, *tag]), "countries": countries,
-            "data": "GlobalOpinionQA" if goqa else Path(data).name, "group": "country" if goqa else "group"}
+    no_weights = pd.DataFrame(columns=["step", *countries, *tag])
+    return {"evals": evals, "final": final, "train": pd.concat(train, ignore_index=True) if train else no_weights,
+            "countries": countries, "data": "GlobalOpinionQA" if goqa else Path(data).name,
+            "group": "country" if goqa else "group"}
 
 def per_country(df: pd.DataFrame, metric: str, countries: Sequence[str], group: str = "country") -> pd.DataFrame:
     "Long frame of `{metric}:{country}` columns: method, seed, step, `group` (the country), value."
@@ -180,7 +194,7 @@ def goqa_fig3(fr: dict) -> alt.VConcatChart:
                       bar_chart(final, "method", "min_reward_acc", "min group reward accuracy (test)", color="method"),
                       grouped_bar_chart(per_country(final, "test_loss", countries, g), g, "method", "test_loss", f"test loss per {g}"))
     start = per_country(evals[evals.step == 0], "logp_acc", countries, g)
-    gr = train[train.method.str.startswith("GR-")]
+    gr = train[train.group_robust.astype(bool)]
     weights = [band_chart(gr[gr.method == m].melt(["method", "seed", "step", "run"], countries, var_name=g, value_name="weight"),
                           "step", "weight", g, f"{m}: group weights (train)") for m in dict.fromkeys(gr.method)]
     bottom = alt.hconcat(band_chart(evals, "step", "min_logp_acc", "method", "min group log-prob accuracy (test)"), *weights,
@@ -190,7 +204,7 @@ def goqa_fig3(fr: dict) -> alt.VConcatChart:
 def goqa_fig13(fr: dict) -> alt.VConcatChart:
     "Paper Fig 13: worst-group test loss and reward accuracy over training; per-country log-prob accuracy at the end of GR training."
     final, evals, countries, g = fr["final"], fr["evals"], fr["countries"], fr["group"]
-    end = per_country(final[final.method.str.startswith("GR-")], "logp_acc", countries, g)
+    end = per_country(final[final.group_robust.astype(bool)], "logp_acc", countries, g)
     return alt.hconcat(band_chart(evals, "step", "max_test_loss", "method", "max group test loss"),
                        band_chart(evals, "step", "min_reward_acc", "method", "min group reward accuracy (test)"),
                        grouped_bar_chart(end, g, "method", "logp_acc", "log-prob accuracy at the end (test)"),

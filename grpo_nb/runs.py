@@ -9,8 +9,8 @@ from typing import Sequence
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'LOCK', 'atomic_write', 'atomic_dir', 'read_log', 'run_lock', 'is_run_folder', 'refuse_foreign',
-           'check_run_dir']
+__all__ = ['log', 'SPLIT_TAGS', 'SUMMARIES', 'LOCK', 'atomic_write', 'atomic_dir', 'read_log', 'metric_key', 'parse_metric_key',
+           'run_lock', 'is_run_folder', 'refuse_foreign', 'check_run_dir']
 
 # %% ../nbs/02b_runs.ipynb #427bfbc8
 def _umask() -> int:
@@ -56,6 +56,36 @@ def read_log(run_dir: str | os.PathLike) -> list[dict]:
         try: out.append(json.loads(line))
         except json.JSONDecodeError: break
     return out
+
+# %% ../nbs/02b_runs.ipynb #14a5cb48
+SPLIT_TAGS = {"train": "train", "val": "vald", "test": "eval"}
+"The run log's name of each split (the seed code's); read by `metric_key` and `parse_metric_key` only."
+SUMMARIES = ("worst_case", "average")
+"Summaries over groups: the worst group (highest loss, lowest accuracy) and the mean over groups."
+
+def metric_key(metric: str, split: str, group: int | None = None, summary: str = "") -> str:
+    """The log key of `metric` (`loss`, `rewards/accuracies`, …) on `split`: per `group`, or its
+    `summary` over groups, or (neither) the value itself."""
+    if split not in SPLIT_TAGS: raise ValueError(f"unknown split {split!r}; one of {list(SPLIT_TAGS)}")
+    if summary and summary not in SUMMARIES: raise ValueError(f"unknown summary {summary!r}; one of {SUMMARIES}")
+    head, _, tail = metric.partition("/")
+    key = f"{head}_{SPLIT_TAGS[split]}/{tail}" if tail else f"{head}/{SPLIT_TAGS[split]}"
+    if group is not None: key = f"{key}_{group}"
+    return f"{summary}_{key}" if summary else key
+
+def parse_metric_key(key: str) -> tuple[str, str, int | None, str] | None:
+    "(metric, split, group, summary) of a log key that `metric_key` builds; None for any other key."
+    summary = next((s for s in SUMMARIES if key.startswith(f"{s}_")), "")
+    rest = key[len(summary) + 1:] if summary else key
+    head, sep, tail = rest.partition("/")
+    stem, _, number = tail.rpartition("_")
+    group, tail = (int(number), stem) if number.isdigit() and stem else (None, tail)
+    tags = {tag: split for split, tag in SPLIT_TAGS.items()}
+    if sep and tail in tags: metric, split = head, tags[tail]                    # loss/eval
+    elif sep and head.rpartition("_")[2] in tags:                                 # rewards_eval/accuracies
+        metric, split = f"{head.rpartition('_')[0]}/{tail}", tags[head.rpartition("_")[2]]
+    else: return None
+    return (metric, split, group, summary) if metric_key(metric, split, group, summary) == key else None
 
 # %% ../nbs/02b_runs.ipynb #206d7c89
 LOCK = ".lock"

@@ -13,7 +13,7 @@ from .config import TrainConfig
 from .grouped import is_conversational, render_chat
 from .model import cache_dir
 from .packed import collate_packed, pack, packed_logps
-from .runs import atomic_write
+from .runs import atomic_write, metric_key
 
 
 log = logging.getLogger(__name__)
@@ -98,19 +98,18 @@ def group_means(values: torch.Tensor, groups: torch.Tensor, k: int) -> torch.Ten
     n = torch.zeros(k, dtype=torch.float64).index_add(0, groups, torch.ones_like(values, dtype=torch.float64))
     return s / n
 
-def metric_record(per_pair: dict[str, torch.Tensor], groups: torch.Tensor, k: int, tag: str) -> dict[str, float]:
-    """Per-group means of per-pair metrics with worst-case and average summaries, under the seed's
-    key names."""
+def metric_record(per_pair: dict[str, torch.Tensor], groups: torch.Tensor, k: int, split: str) -> dict[str, float]:
+    """Per-group means of per-pair metrics on `split` with worst-case and average summaries, under
+    the keys `metric_key` builds."""
     rec = {}
     for name, v in per_pair.items():
-        head, _, tail = name.partition("/")
-        key = f"loss/{tag}" if name == "loss" else f"{head}_{tag}/{tail}"
         m = group_means(v, groups, k)
         present = m[~torch.isnan(m)]
-        for g in range(k): rec[f"{key}_{g}"] = float(m[g])
+        for g in range(k): rec[metric_key(name, split, g)] = float(m[g])
         if len(present):
             worst = present.max() if name == "loss" else present.min()
-            rec[f"worst_case_{key}"], rec[f"average_{key}"] = float(worst), float(present.mean())
+            rec[metric_key(name, split, summary="worst_case")] = float(worst)
+            rec[metric_key(name, split, summary="average")] = float(present.mean())
     return rec
 
 @contextlib.contextmanager
@@ -136,17 +135,19 @@ def adapter_merged(model):
             model.adapter_folded = False
             for base, weights in zip(bases, stored): base.weight.data = weights
 
-def evaluate(model, split: dict, ref: tuple | None, objective, cfg: TrainConfig, tag: str,
+def evaluate(model, split: dict, ref: tuple | None, objective, cfg: TrainConfig, split_name: str,
              accelerator: Accelerator | None = None, logps: tuple | None = None) -> dict[str, float]:
     """Per-group loss and pair metrics of `model` (unwrapped) on a whole split, shared over the
-    processes of `accelerator`; `logps`: the policy's (chosen, rejected) log-probs when known."""
+    processes of `accelerator` (`split_name`: val or test); `logps`: the policy's (chosen,
+    rejected) log-probs when known."""
+
     idx = list(range(len(split["group"])))
     if logps is None:
         with adapter_merged(model):
             logps = split_logps(model, split, idx, cfg.eval_batch_size, accelerator, cfg.precision, cfg.pairs_per_row)
     pol_w, pol_l = logps
     per = {"loss": objective.losses(pol_w, pol_l, ref), **objective.metrics(pol_w, pol_l, ref)}
-    return metric_record(per, split["group"], len(cfg.countries), tag)
+    return metric_record(per, split["group"], len(cfg.countries), split_name)
 
 # %% ../nbs/03_step.ipynb #401e4773
 def reference_key(model, splits: dict, precision: str = "fp32", per_row: int = 0) -> str:
@@ -229,6 +230,7 @@ def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, objective,
     if world > 1: metrics, total = gather_object(metrics), float(accelerator.reduce(torch.tensor(total, device=accelerator.device), "sum"))
     per = {k: torch.cat([m[k] for m in metrics]) for k in metrics[0]}
     rec = metric_record({k: v for k, v in per.items() if k != "idx"}, groups[per["idx"]], n_groups, "train")
-    rec["loss/train"] = total
-    if objective.weighs_batch: rec.update({f"group_loss/train_{g}": float(L[g]) for g in range(n_groups)})
+    rec[metric_key("loss", "train")] = total
+    if objective.weighs_batch: rec.update({metric_key("group_loss", "train", g): float(L[g]) for g in range(n_groups)})
+
     return rec

@@ -8,15 +8,18 @@ from typing import Sequence
 
 from .grouped import load_pairs
 from .model import resolve_model
-from .params import parameter_names
-from .config import PAPER, TrainConfig, bad
+from .objectives import objective_entry
+from .params import parameter_names, parameter_values
+from .config import PAPER, SHARED_WITH_INIT, ParameterError, TrainConfig, bad
+
+from .runs import parse_metric_key
 from .trainer import train
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'CPU_COMMON', 'STAGES', 'NOTEBOOKS', 'stage_config', 'ensure_init', 'notebooks_dir', 'sweep_plan', 'run_stage',
-           'parse_overrides', 'main']
+__all__ = ['log', 'CPU_COMMON', 'STAGES', 'NOTEBOOKS', 'stage_of', 'stage_config', 'notebook_config', 'ensure_init',
+           'notebooks_dir', 'sweep_plan', 'run_stage', 'parse_overrides', 'main']
 
 # %% ../nbs/06_study.ipynb #7300b3b2
 CPU_COMMON = dict(batch_size=16, grad_accum=1, eval_every=160, patience=3, max_grad_norm=10.0)
@@ -27,29 +30,41 @@ STAGES = {
 }
 "Per-stage defaults for the embedded model on a CPU."
 
+def stage_of(objective: str) -> str:
+    """The stage whose defaults and notebook a run of `objective` uses: `gr-ipo` for objectives that
+    learn group weights, `ipo` for the other preference objectives, else `sft`."""
+    entry = objective_entry(objective)
+    return "gr-ipo" if entry.group_robust else "ipo" if entry.preference else "sft"
+
 def stage_config(stage: str, **params) -> TrainConfig:
     """A validated TrainConfig for `stage` with `params` on top of its defaults; the data is read and
     checked, and `countries` becomes its groups in id order."""
-    if stage not in STAGES: raise ValueError(f"bad parameter: unknown stage {stage!r}; one of {list(STAGES)}")
+    if stage not in STAGES: bad(f"unknown stage {stage!r}; one of {list(STAGES)}")
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     unknown = sorted(set(params) - fields)
-    if unknown: raise ValueError(f"bad parameter(s) {unknown}: TrainConfig has no such field")
+    if unknown: raise ParameterError(f"bad parameter(s) {unknown}: TrainConfig has no such field")
     cfg = TrainConfig(**{**STAGES[stage], **{k: v for k, v in params.items() if v is not None}})
     dataclasses.replace(cfg, init="").validate()          # everything but init, which may be trained (or finished) first
+    if stage_of(cfg.objective) != stage:
+        bad(f"objective {cfg.objective!r} belongs to the {stage_of(cfg.objective)} stage, not {stage}")
     resolve_model(cfg.model)                               # an unknown model stops here, before any file is written
     pairs = load_pairs(cfg.data, cfg.countries, seed=cfg.split_seed, all_pairs=cfg.all_pairs, folds=cfg.folds, fold=cfg.fold)
     return dataclasses.replace(cfg, countries=pairs["train"].features["group"].names)   # bad data failed above
+
+def notebook_config(notebook: str, namespace: dict) -> TrainConfig:
+    """The stage config of a study notebook from its parameters' values in `namespace` (the kernel's
+    globals): the notebook's `parameters` cell is the one list of what it takes; `sft_dir` is `init`."""
+    params = parameter_values(notebook, namespace)
+    init = {"init": params.pop("sft_dir")} if "sft_dir" in params else {}
+    return stage_config(stage_of(params.get("objective", "sft")), **params, **init)
 
 def ensure_init(cfg: TrainConfig, show_progress: bool = True) -> None:
     "Train the SFT run that `cfg` starts from, with the sft defaults, if it is not there yet; an unfinished one is resumed."
     if not cfg.init or (Path(cfg.init) / "done.json").is_file(): return
     log.info("SFT run %s not found: training SFT first with the sft defaults", cfg.init)
     print(f"SFT run {cfg.init} not found: training it first with the sft defaults (then reused)")
-    sft = stage_config("sft", model=cfg.model, data=cfg.data, countries=list(cfg.countries), seed=cfg.seed,
-                       data_seed=cfg.data_seed, folds=cfg.folds, fold=cfg.fold, out_dir=cfg.init, lora=cfg.lora, wandb=cfg.wandb, max_length=cfg.max_length,
-                       max_prompt_length=cfg.max_prompt_length, eval_batch_size=cfg.eval_batch_size, precision=cfg.precision,
-                       pairs_per_row=cfg.pairs_per_row, resume=True)
-    train(sft, show_progress)
+    shared = {k: getattr(cfg, k) for k in SHARED_WITH_INIT}
+    train(stage_config("sft", **shared, out_dir=cfg.init, resume=True), show_progress)
 
 # %% ../nbs/06_study.ipynb #f7dea3f1
 NOTEBOOKS = {"sft": "sft.ipynb", "ipo": "ipo.ipynb", "gr-ipo": "gripo.ipynb"}
@@ -59,41 +74,58 @@ def notebooks_dir() -> Path:
     "The folder of the study notebooks (the repository's `nbs/`)."
     import grpo_nb
     d = Path(grpo_nb.__file__).resolve().parents[1] / "nbs"
-    if not (d / NOTEBOOKS["ipo"]).is_file(): raise FileNotFoundError(f"study notebooks not found in {d}: sweeps run from a clone of the repository")
+    if not (d / NOTEBOOKS["ipo"]).is_file():
+        raise FileNotFoundError(f"study notebooks not found in {d}: sweeps run from a clone of the repository")
     return d
 
 
-def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int], etas: Sequence[float | str] = ("auto",), objectives: Sequence[str] = ("ipo", "gr-ipo"),
-               common: dict | None = None) -> list[dict]:
-    "The runs of a sweep: name, notebook, papermill parameters, executed-notebook path and whether it is done; all checked first."
+
+def _eta_text(eta) -> str: return eta if isinstance(eta, str) else f"{eta:g}"
+
+def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int], etas: Sequence[float | str] = ("auto",),
+               objectives: Sequence[str] = ("ipo", "gr-ipo"), common: dict | None = None) -> list[dict]:
+    """The runs of a sweep: name, notebook, papermill parameters, executed-notebook path and whether
+    it is done; all checked first. `objectives`: registered preference objectives; those that learn
+    group weights run once per η."""
     common = dict(common or {})
-    if not isinstance(seeds, (list, tuple)) or not seeds or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
+    if not isinstance(seeds, (list, tuple)) or not seeds or not all(
+            isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
         bad(f"seeds must be a non-empty list of integers >= 0, got {seeds!r}")
     if len(set(seeds)) < len(seeds): bad(f"seeds listed twice: {seeds}")
-    if not isinstance(objectives, (list, tuple)) or not objectives or set(objectives) - {"ipo", "gr-ipo"}:
-        bad(f"objectives must be a non-empty list from ['ipo', 'gr-ipo'], got {objectives!r}")
-    if "gr-ipo" in objectives and (not isinstance(etas, (list, tuple)) or not etas or
-                                   not all(e == "auto" or isinstance(e, (int, float)) and not isinstance(e, bool) and e > 0 for e in etas)):
+    if not isinstance(objectives, (list, tuple)) or not objectives or len(set(objectives)) < len(objectives):
+        bad(f"objectives must be a non-empty list of distinct objective names, got {objectives!r}")
+    entries = []
+    for name in objectives:
+        try: entries.append(objective_entry(name))
+        except ValueError as e: bad(str(e))
+        if not entries[-1].preference: bad(f"objective {name!r} is not a preference objective: a sweep compares those "
+                                           f"(each seed's SFT run is their start)")
+    if any(e.group_robust for e in entries) and (not isinstance(etas, (list, tuple)) or not etas or not all(
+            e == "auto" or isinstance(e, (int, float)) and not isinstance(e, bool) and e > 0 for e in etas)):
         bad(f"etas must be a non-empty list of numbers > 0 or 'auto', got {etas!r}")
+    if "objective" in common: bad("stage_params sets objective: list the objectives in `objectives` instead")
     nbs, out = notebooks_dir(), Path(out_dir).resolve()
     if out.exists() and not out.is_dir(): bad(f"out_dir {out} is a file")
-    for obj in objectives:
-        known = set(parameter_names(nbs / NOTEBOOKS[obj]))       # what check_parameters will accept, read the same way
+    notebook = {e.name: NOTEBOOKS[stage_of(e.name)] for e in entries}
+    for nb in dict.fromkeys(notebook.values()):
+
+        known = set(parameter_names(nbs / nb))       # what check_parameters will accept, read the same way
         unknown = sorted(set(common) - known)
-        if unknown: bad(f"{unknown} are not parameters of {NOTEBOOKS[obj]} (it takes {sorted(known)})")
+        if unknown: bad(f"{unknown} are not parameters of {nb} (it takes {sorted(known)})")
     plan = []
     for s in seeds:
         base = out / f"seed{s}"
-        for obj in objectives:
-            for eta in (etas if obj == "gr-ipo" else [None]):
-                name = "ipo" if eta is None else f"gripo_eta{eta}" if eta == "auto" else f"gripo_eta{eta:g}"
-                params = {**common, "seed": s, "sft_dir": str(base / "sft"), "out_dir": str(base / name), "resume": True,
-                          **({"eta": eta} if eta is not None else {})}
-                plan.append({"name": f"seed{s}/{name}", "objective": obj, "notebook": str(nbs / NOTEBOOKS[obj]),
+        for e in entries:
+            for eta in (etas if e.group_robust else [None]):
+                name = e.folder if eta is None else f"{e.folder}_eta{_eta_text(eta)}"
+                params = {**common, "objective": e.name, "seed": s, "sft_dir": str(base / "sft"), "out_dir": str(base / name),
+                          "resume": True, **({"eta": eta} if eta is not None else {})}
+                plan.append({"name": f"seed{s}/{name}", "objective": e.name, "notebook": str(nbs / notebook[e.name]),
                              "output": str(base / f"{name}.ipynb"), "params": params, "done": (base / name / "done.json").is_file()})
-    for obj in objectives:                                    # every stage parameter through the stage's own checks
-        r = next(r for r in plan if r["objective"] == obj)
-        stage_config(obj, **{k: v for k, v in r["params"].items() if k != "sft_dir"}, init=r["params"]["sft_dir"])
+    for e in entries:                                         # every stage parameter through the stage's own checks
+        r = next(r for r in plan if r["objective"] == e.name)
+        params = {k: v for k, v in r["params"].items() if k != "sft_dir"}
+        stage_config(stage_of(e.name), **params, init=r["params"]["sft_dir"])
     return plan
 
 def run_stage(run: dict) -> None:
@@ -130,4 +162,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     ensure_init(cfg)
     done = train(cfg)
     # Returns None: the console script passes main's return value to sys.exit, and anything else is an exit status of 1.
-    if int(os.environ.get("RANK", "0")) == 0: print(json.dumps({k: v for k, v in done.items() if not k.split("/")[-1][-1:].isdigit()}, indent=1))
+    summary = {k: v for k, v in done.items() if (parse_metric_key(k) or (None, None, None))[2] is None}   # no per-group keys
+    if int(os.environ.get("RANK", "0")) == 0: print(json.dumps(summary, indent=1))
+

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .losses import dpo_loss, ipo_loss, group_losses, robust_loss, is_weights
+from .losses import group_losses, is_weights, pair_loss, robust_loss
 from .objectives import GroupRobust, Preference
 
 # %% auto #0
@@ -122,7 +122,8 @@ def tradeoff_methods(chis=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), eta_dpo: float = 0.5, 
 def _losses(loss: str, beta: float, s: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
     "Per-pair losses `[..., S, n]` of θ `[..., S, 4]` on difference features `[S, n, 4]`."
     h = torch.einsum("snd,...sd->...sn", s, theta)
-    return dpo_loss(h, beta) if loss == "dpo" else ipo_loss(h, beta)
+    return pair_loss(loss, h, beta)
+
 
 def _start_weights(m: Method, counts: torch.Tensor, n_seeds: int) -> torch.Tensor:
     a = counts.double() / counts.sum() if m.start == "size" else torch.full((len(counts),), 1 / len(counts), dtype=torch.float64)

@@ -11,12 +11,15 @@ import pandas as pd
 import torch
 
 from .crossfit import METHODS, run_name
+
+START, BASE, ROBUST = METHODS["sft"], METHODS["ipo"], METHODS["gr-ipo"]   # SFT, IPO, GR-IPO, as the registry names them
 from .losses import ipo_loss
-from .runs import read_log
+from .runs import metric_key, read_log
 
 # %% auto #0
-__all__ = ['KEYS', 'MEASURES', 'DETECTABLE', 'pair_scores', 'read_records', 'resample', 'country_means', 'decide', 'at_level',
-           'measure_draws', 'verdict_tables', 'loss_curves', 'verdict_markdown', 'per_country_markdown']
+__all__ = ['START', 'BASE', 'ROBUST', 'KEYS', 'MEASURES', 'DETECTABLE', 'pair_scores', 'read_records', 'resample',
+           'country_means', 'decide', 'at_level', 'measure_draws', 'verdict_tables', 'loss_curves', 'verdict_markdown',
+           'per_country_markdown']
 
 # %% ../nbs/08b_verdict.ipynb #3029e522
 KEYS = ["question_id", "country"]
@@ -61,8 +64,9 @@ def read_records(records_dir: str | os.PathLike) -> dict:
                 for frame, out in ((pair_scores(scores, start, cfg["beta"]), pairs), (one, sims)):
                     out.append(frame.assign(**tag, checkpoint=frame.step.map(steps.index)))
                 if stage == "gr-ipo":
-                    log = pd.DataFrame([x for x in read_log(d / name) if "loss/train" in x])
-                    cols = {f"rewards_train/weights_{g}": c for g, c in enumerate(cfg["countries"])}
+                    log = pd.DataFrame([x for x in read_log(d / name) if metric_key("loss", "train") in x])
+                    cols = {metric_key("rewards/weights", "train", g): c for g, c in enumerate(cfg["countries"])}
+
                     weights.append(log[["step", *cols]].rename(columns=cols)
                                    .melt("step", var_name="country", value_name="weight").assign(fold=fold, seed=seed))
     cols = ["fold", "method", "seed", "checkpoint", "step", *KEYS]
@@ -129,8 +133,8 @@ DETECTABLE = 1.96 + 0.8416
 
 def decide(lo: float, hi: float, margin: float, lower_is_better: bool = True) -> str:
     "The decision for a GR-IPO − IPO interval [lo, hi] (the rule above)."
-    if (hi < 0) if lower_is_better else (lo > 0): return "GR-IPO better"
-    if (lo > 0) if lower_is_better else (hi < 0): return "GR-IPO worse"
+    if (hi < 0) if lower_is_better else (lo > 0): return f"{ROBUST} better"
+    if (lo > 0) if lower_is_better else (hi < 0): return f"{ROBUST} worse"
     return f"equivalent within ±{margin:g}" if -margin < lo and hi < margin else "inconclusive"
 
 # %% ../nbs/08b_verdict.ipynb #b5299e2c
@@ -174,7 +178,7 @@ def verdict_tables(frames: dict, n_boot: int = 2000, seed: int = 0) -> dict:
     "The verdict: `decisions` per measure, `per_country` means, `curves` of the loss, `matched` average comparison."
     countries, rows, per_country = frames["countries"], [], []
     for value, m in MEASURES.items():
-        methods = ["IPO", "GR-IPO"] + ([] if value == "reward_acc" else ["SFT"])   # SFT's reward accuracy is 0 by definition
+        methods = [BASE, ROBUST] + ([] if value == "reward_acc" else [START])   # SFT's reward accuracy is 0 by definition
         frame = frames[m["frame"]]
         frame = frame[frame.checkpoint == frame.groupby("method").checkpoint.transform("max")]   # each method's end
         d = measure_draws(frame.assign(checkpoint=0), value, methods, frames["spec"]["seeds"], countries, n_boot, seed)
@@ -198,9 +202,9 @@ def verdict_tables(frames: dict, n_boot: int = 2000, seed: int = 0) -> dict:
 
 def loss_curves(frames: dict, n_boot: int = 2000, seed: int = 0) -> dict:
     "Worst-country and average held-out loss per method and checkpoint, and the comparison at matched average loss."
-    d = measure_draws(frames["pairs"], "loss", ["IPO", "GR-IPO"], frames["spec"]["seeds"], frames["countries"], n_boot, seed)
+    d = measure_draws(frames["pairs"], "loss", [BASE, ROBUST], frames["spec"]["seeds"], frames["countries"], n_boot, seed)
     curves = []
-    for i, method in enumerate(["IPO", "GR-IPO"]):
+    for i, method in enumerate([BASE, ROBUST]):
         for k, ck in enumerate(d["checkpoints"]):
             for stat, p, b in (("worst", d["point"][0].max(-1), d["boot"][0].max(-1)), ("average", d["point"][1], d["boot"][1])):
                 lo, hi = _ci(b[:, i, k])
@@ -218,7 +222,7 @@ def loss_curves(frames: dict, n_boot: int = 2000, seed: int = 0) -> dict:
            "level": float(level[0]), "level_lo": _ci(b_level)[0], "level_hi": _ci(b_level)[1],
            "unreached": float(np.isnan(b_at).any(1).mean()),          # draws where a method never gets down to L*
            **_diff_row(at[0, 1] - at[0, 0], b_at[:, 1] - b_at[:, 0], [s[1] - s[0] for s in seeds], MEASURES["loss"]["margin"], True)}
-    for i, method in enumerate(["IPO", "GR-IPO"]):
+    for i, method in enumerate([BASE, ROBUST]):
         lo, hi = _ci(b_at[:, i])
         row[method] = {"worst": float(at[0, i]), "lo": lo, "hi": hi}
     return {"curves": pd.DataFrame(curves), "matched": row}
@@ -243,9 +247,9 @@ def verdict_markdown(v: dict) -> str:
         if value == "loss at matched average":
             label += f", L* = {_fmt(value, r['level'])} [{_fmt(value, r['level_lo'])}, {_fmt(value, r['level_hi'])}]"
             if r["unreached"]: label += f" (not reached in {r['unreached']:.1%} of draws, left out)"
-        sft = _fmt(value, r["SFT"]["worst"]) + f" {r['SFT']['country']}" if "SFT" in r else "—"
+        sft = _fmt(value, r[START]["worst"]) + f" {r[START]['country']}" if START in r else "—"
         seeds = " / ".join(_fmt(value, x, True) for x in r["per_seed"])
-        lines.append(f"| {label} | {sft} | {_cell(value, r['IPO'])} | {_cell(value, r['GR-IPO'])} | "
+        lines.append(f"| {label} | {sft} | {_cell(value, r[BASE])} | {_cell(value, r[ROBUST])} | "
                      f"{_fmt(value, r['diff'], True)} [{_fmt(value, r['lo'], True)}, {_fmt(value, r['hi'], True)}] | "
                      f"{_fmt(value, r['boot_median'], True)} | {_fmt(value, r['detectable'])} | {seeds} | "
                      f"{r['decision']} |")

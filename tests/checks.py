@@ -18,7 +18,7 @@ through the command line, a tiny sweep (SFT, IPO, GR-IPO notebooks) and fig_goqa
 documentation site (every page, no broken internal link) and README.md equal to
 nbs/index.ipynb's export.
 """
-import shutil, subprocess, sys
+import os, shutil, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -344,11 +344,24 @@ def own_data() -> dict[str, bool]:
     cli_ok = cli.returncode == 0 and groups == ["annotators-chad", "annotators-egypt", "annotators-japan"]
     if not cli_ok: print(f"grpo_nb_train on own data: rc {cli.returncode}, groups {groups}\n{cli.stderr[-3000:]}", file=sys.stderr)
     results = {"own data: command line": cli_ok}
-    args = ["-y", "seeds: [0]", "-y", "etas: [0.01]", "-y", f"stage_params: {json.dumps(stage)}", "-p", "out_dir", str(out / "runs"),
-            "-p", "model", model, "-p", "data", str(data)]
-    results["own data: sweep"] = papermill("sweep", out / "sweep.ipynb", args) and len(list((out / "runs").rglob("done.json"))) == 3
-    results["own data: figures goqa"] = results["own data: sweep"] and papermill(
-        "fig_goqa", out / "fig_goqa.ipynb", ["-p", "sweep_dir", str(out / "runs"), "-p", "out_dir", str(out / "figures")])
+    # A group-robust objective of your own, registered in a few lines of your own module: the sweep trains it
+    # beside IPO and GR-IPO (its notebooks find it through $GRPO_NB_OBJECTIVES) and the figures name it.
+    (out / "my_objectives.py").write_text(
+        "from grpo_nb.objectives import GroupRobust, Preference, register_objective\n"
+        "def mean_scale(beta, label_smoothing, counts, eta, chi):   # GR-IPO on the mean scale: L_g = mean loss of g\n"
+        "    return GroupRobust(Preference('ipo', beta), counts, eta, chi, scale='mean', name='gr-ipo-mean')\n"
+        "register_objective('gr-ipo-mean', mean_scale, display='GR-IPO (mean scale)')\n")
+    plugin = {"GRPO_NB_OBJECTIVES": "my_objectives", "PYTHONPATH": os.pathsep.join(filter(None, [str(out), os.environ.get("PYTHONPATH")]))}
+    args = ["-y", "seeds: [0]", "-y", "etas: [0.01]", "-y", "objectives: [ipo, gr-ipo, gr-ipo-mean]",
+            "-y", f"stage_params: {json.dumps(stage)}", "-p", "out_dir", str(out / "runs"), "-p", "model", model, "-p", "data", str(data)]
+    swept = papermill("sweep", out / "sweep.ipynb", args, env=plugin)
+    mine = out / "runs" / "seed0" / "gripomean_eta0.01"
+    trained = (mine / "done.json").is_file() and json.loads((mine / "config.json").read_text())["objective"] == "gr-ipo-mean"
+    results["own data: sweep, own objective included"] = swept and trained and len(list((out / "runs").rglob("done.json"))) == 4
+    results["own data: figures goqa"] = results["own data: sweep, own objective included"] and papermill(
+        "fig_goqa", out / "fig_goqa.ipynb", ["-p", "sweep_dir", str(out / "runs"), "-p", "out_dir", str(out / "figures")], env=plugin)
+    tables = _markdown_outputs(out / "fig_goqa.ipynb") if results["own data: figures goqa"] else []
+    results["own data: own objective in the figures' table"] = any("GR-IPO (mean scale) η=0.01" in t for t in tables)
     return results
 
 
