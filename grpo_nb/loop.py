@@ -2,7 +2,7 @@
 
 # %% ../nbs/03b_loop.ipynb #cabe7ef0
 from __future__ import annotations
-import contextlib, json, logging, math, os, random, time, zlib
+import contextlib, json, logging, math, os, random, zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -13,16 +13,14 @@ from accelerate import Accelerator
 from tqdm.auto import tqdm
 
 from .config import TrainConfig
-from .runs import atomic_write, metric_key
-
+from .runs import PhaseClock, atomic_write, metric_key
 from .step import adapter_merged, evaluate, same_on_all_processes, train_step
-
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'EVENTS', 'PlateauSchedule', 'epoch_order', 'LoopState', 'Callback', 'PhaseClock', 'profile_table', 'Learner',
-           'Evaluate', 'Checkpoint', 'restore', 'JsonLog', 'Wandb', 'ProgressBar', 'StateCheck']
+__all__ = ['log', 'EVENTS', 'PlateauSchedule', 'epoch_order', 'LoopState', 'Callback', 'Learner', 'Evaluate', 'Checkpoint',
+           'restore', 'JsonLog', 'Wandb', 'ProgressBar', 'StateCheck']
 
 # %% ../nbs/03b_loop.ipynb #a136aff7
 @dataclass
@@ -51,8 +49,7 @@ class PlateauSchedule:
 
 # %% ../nbs/03b_loop.ipynb #7ebe2041
 def epoch_order(cfg: TrainConfig, n_train: int, epoch: int) -> list[int]:
-    """The seeded order of the training pairs in `epoch`; a step takes the next `batch_size ×
-    grad_accum` of them."""
+    "The seeded order of the training pairs in `epoch`; each step takes batch_size × grad_accum."
     return torch.randperm(n_train, generator=torch.Generator().manual_seed(cfg.seed * 1000 + epoch)).tolist()
 
 def _rng_state() -> dict:
@@ -98,49 +95,6 @@ class Callback:
     def after_eval(self, run): pass
     def after_fit(self, run): pass
     def after_done(self, run): pass
-
-# %% ../nbs/03b_loop.ipynb #5caa7b4a
-class PhaseClock:
-    "Exclusive wall time (and pairs scored) per named phase of a run; `with clock(name, pairs): ...`."
-    def __init__(self):
-        self.seconds, self.pairs, self.stack = {}, {}, []
-        self.start = self.mark = time.perf_counter()
-
-    def _charge(self) -> float:
-        "Charge the time since the last mark to the innermost open phase; return now."
-        now = time.perf_counter()
-        if self.stack: self.seconds[self.stack[-1]] = self.seconds.get(self.stack[-1], 0.0) + now - self.mark
-        self.mark = now
-        return now
-
-    @contextlib.contextmanager
-    def __call__(self, name: str, pairs: int = 0):
-        self._charge()                                  # the outer phase pauses while this one runs
-        self.stack.append(name)
-        try: yield
-        finally:
-            self._charge()
-            self.stack.pop()
-            self.pairs[name] = self.pairs.get(name, 0) + pairs
-
-    def profile(self) -> dict[str, float]:
-        "Seconds per phase, pairs/s where pairs were counted, `other` and `total` (seconds since the clock started)."
-        total = time.perf_counter() - self.start
-        out = {f"{k}_s": round(v, 3) for k, v in self.seconds.items()}
-        out.update({f"{k}_pairs_per_s": round(n / self.seconds[k], 3) for k, n in self.pairs.items() if n and self.seconds[k]})
-        out.update(other_s=round(total - sum(self.seconds.values()), 3), total_s=round(total, 3))
-        return out
-
-def profile_table(profile: dict) -> str:
-    "A phase profile as one line per phase: seconds, share of the total and pairs/s."
-    total, rows = profile["total_s"], []
-    for k, v in profile.items():
-        if not k.endswith("_s") or k.endswith("_per_s") or k == "total_s": continue
-        rate = profile.get(f"{k[:-2]}_pairs_per_s")
-        rows.append(f"{k[:-2]:<11}{v:9.1f} s {100 * v / total:5.1f} %" + (f"  {rate:6.2f} pairs/s" if rate else ""))
-    machine = [f"on {profile['machine']}"] if "machine" in profile else []     # a run's done.json names it
-    return "\n".join(rows + [f"{'total':<11}{total:9.1f} s"] + machine)
-
 
 # %% ../nbs/03b_loop.ipynb #74d0e8cc
 class Learner:
@@ -216,8 +170,7 @@ class Evaluate(Callback):
 
     def before_fit(self, run):
         if run.state.step or run.state.evals: return
-        # At step 0 the policy is the reference (the starting weights; a fresh adapter adds exactly 0): its log-probs
-        # are the reference pass's, bit for bit, so the first evaluation needs no forward of its own.
+        # Step 0: the policy is the reference (a fresh adapter adds exactly 0): no forward needed
         run.last = self.evaluate(run, at_reference=bool(run.refs))
 
     def after_step(self, run):
@@ -333,7 +286,6 @@ class ProgressBar(Callback):
         self.bar.update(1)
         worst = run.rec.get(metric_key("loss", "train", summary="worst_case"), float("nan"))
         self.bar.set_postfix(loss=f"{run.rec[metric_key('loss', 'train')]:.4g}", worst=f"{worst:.4g}")
-
 
     def after_fit(self, run): self.bar.close()
 

@@ -2,7 +2,7 @@
 
 # %% ../nbs/02b_runs.ipynb #b281ac9c
 from __future__ import annotations
-import contextlib, json, logging, os, shutil, tempfile
+import contextlib, json, logging, os, shutil, tempfile, time
 from pathlib import Path
 from typing import Sequence
 
@@ -10,7 +10,7 @@ log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'SPLIT_TAGS', 'SUMMARIES', 'LOCK', 'atomic_write', 'atomic_dir', 'read_log', 'metric_key', 'parse_metric_key',
-           'run_lock', 'is_run_folder', 'refuse_foreign', 'check_run_dir']
+           'run_lock', 'is_run_folder', 'refuse_foreign', 'check_run_dir', 'PhaseClock', 'profile_table']
 
 # %% ../nbs/02b_runs.ipynb #427bfbc8
 def _umask() -> int:
@@ -161,3 +161,46 @@ def check_run_dir(out: str | os.PathLike, config: dict, defaults: dict, resume: 
         if p.name == LOCK: continue
         if p.is_dir(): shutil.rmtree(p)
         else: p.unlink()
+
+# %% ../nbs/02b_runs.ipynb #5caa7b4a
+class PhaseClock:
+    "Exclusive wall time (and pairs scored) per named phase of a run; `with clock(name, pairs): ...`."
+    def __init__(self):
+        self.seconds, self.pairs, self.stack = {}, {}, []
+        self.start = self.mark = time.perf_counter()
+
+    def _charge(self) -> float:
+        "Charge the time since the last mark to the innermost open phase; return now."
+        now = time.perf_counter()
+        if self.stack: self.seconds[self.stack[-1]] = self.seconds.get(self.stack[-1], 0.0) + now - self.mark
+        self.mark = now
+        return now
+
+    @contextlib.contextmanager
+    def __call__(self, name: str, pairs: int = 0):
+        self._charge()                                  # the outer phase pauses while this one runs
+        self.stack.append(name)
+        try: yield
+        finally:
+            self._charge()
+            self.stack.pop()
+            self.pairs[name] = self.pairs.get(name, 0) + pairs
+
+    def profile(self) -> dict[str, float]:
+        "Seconds per phase, pairs/s where pairs were counted, `other` and `total` (seconds since the clock started)."
+        total = time.perf_counter() - self.start
+        out = {f"{k}_s": round(v, 3) for k, v in self.seconds.items()}
+        out.update({f"{k}_pairs_per_s": round(n / self.seconds[k], 3) for k, n in self.pairs.items() if n and self.seconds[k]})
+        out.update(other_s=round(total - sum(self.seconds.values()), 3), total_s=round(total, 3))
+        return out
+
+def profile_table(profile: dict) -> str:
+    "A phase profile as one line per phase: seconds, share of the total and pairs/s."
+    total, rows = profile["total_s"], []
+    for k, v in profile.items():
+        if not k.endswith("_s") or k.endswith("_per_s") or k == "total_s": continue
+        rate = profile.get(f"{k[:-2]}_pairs_per_s")
+        rows.append(f"{k[:-2]:<11}{v:9.1f} s {100 * v / total:5.1f} %" + (f"  {rate:6.2f} pairs/s" if rate else ""))
+    machine = [f"on {profile['machine']}"] if "machine" in profile else []     # a run's done.json names it
+    return "\n".join(rows + [f"{'total':<11}{total:9.1f} s"] + machine)
+

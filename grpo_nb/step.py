@@ -166,7 +166,7 @@ def reference_key(model, splits: dict, precision: str = "fp32", per_row: int = 0
 
 def reference_logps(model, splits, objective, cfg, accelerator: Accelerator | None = None, clock=None) -> dict:
     """Reference log-probs of every pair: once, with the starting weights (LoRA adapter off), cached
-    by `reference_key`; the pass is timed as phase "reference" on `clock` (a `loop.PhaseClock`)."""
+    by `reference_key`; the pass is timed as phase "reference" on `clock` (a `runs.PhaseClock`)."""
     if not objective.needs_reference: return {}
     path = cache_dir() / "ref_logps" / f"{reference_key(model, splits, cfg.precision, cfg.pairs_per_row)}.pt"
     if path.exists():

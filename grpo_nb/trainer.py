@@ -14,12 +14,12 @@ from .config import RESUME_MAY_CHANGE, TrainConfig, config_dict
 from .data import default_data_source, group_counts
 from .grouped import check_chat_template, is_conversational, load_pairs
 from .losses import auto_eta, start_loss_bound
-from .loop import (Checkpoint, Evaluate, JsonLog, Learner, LoopState, PhaseClock, PlateauSchedule,
-                          ProgressBar, StateCheck, Wandb, epoch_order, profile_table, restore)
+from .loop import (Checkpoint, Evaluate, JsonLog, Learner, LoopState, PlateauSchedule, ProgressBar,
+                          StateCheck, Wandb, epoch_order, restore)
 from .model import (cast_frozen_weights, check_precision, load_policy, load_tokenizer, lora_config,
                            machine_info, machine_line, resolve_model)
 from .objectives import make_objective
-from .runs import atomic_dir, atomic_write, check_run_dir, refuse_foreign, run_lock
+from .runs import PhaseClock, atomic_dir, atomic_write, check_run_dir, profile_table, refuse_foreign, run_lock
 from .step import make_accelerator, on_main, reference_logps, tokenised_split
 
 log = logging.getLogger(__name__)

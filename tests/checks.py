@@ -302,17 +302,26 @@ def figure_notebooks() -> dict[str, bool]:
 
 def bench_notebook(data: str) -> dict[str, bool]:
     """The throughput benchmark for one timed step of the rows that need no TRL (TRL is a bench-only extra), with
-    its default precisions (bf16 too where the CPU has it); then on a CPU made to report no bf16: fp32 rows and a
-    line saying why bf16 was skipped, and an explicit bf16 that stops."""
+    its default precisions (bf16 too where the CPU has it); then on a CPU made to report no bf16 and with a budget
+    no plan meets: fp32 rows, a line saying why bf16 was skipped, the plan shrunk and said so; and an explicit
+    bf16 that stops."""
     import os
     out = ROOT / "outputs" / "test"; out.mkdir(parents=True, exist_ok=True)
     tiny = ["-p", "data", data, "-p", "steps", "1", "-p", "warmup", "1", "-p", "profile", "False", "-p", "forward_pairs", "16"]
     results = {"bench throughput": papermill("bench_throughput", out / "bench_throughput.ipynb", tiny + [
         "-y", "methods: [two_sequence, grpo_nb, ideal]", "-p", "stage_steps", "1", "-p", "out_dir", str(out / "bench")])}
     no_bf16 = {"GRPO_NB_CPU_FLAGS": "fpu sse2 avx avx2 fma"}                     # an AVX2-only CPU
+    # and a budget no plan meets: the estimate shrinks the plan (the stage goes) and says so
+    shutil.rmtree(out / "bench_no_bf16", ignore_errors=True)
     ran = papermill("bench_throughput", out / "bench_no_bf16.ipynb", tiny + [
-        "-y", "methods: [grpo_nb]", "-p", "stage_steps", "0", "-p", "out_dir", str(out / "bench_no_bf16")], env=no_bf16)
+        "-y", "methods: [grpo_nb]", "-p", "stage_steps", "1", "-p", "budget_minutes", "0.0001",
+        "-p", "out_dir", str(out / "bench_no_bf16")], env=no_bf16)
     md = (out / "bench_no_bf16" / "throughput.md").read_text() if ran else ""
+    printed = "".join("".join(o.get("text", "")) for c in json.loads((out / "bench_no_bf16.ipynb").read_text())["cells"]
+                      for o in c.get("outputs", [])) if ran else ""
+    results["bench: the run time estimated first, the plan shrunk to the budget"] = (
+        "estimated run time here:" in printed and "shrunk to fit budget_minutes 0.0001: stage_steps 1 → 0" in printed
+        and "still over budget_minutes" in printed and not (out / "bench_no_bf16" / "stage.md").exists())
     results["bench without bf16: fp32 rows, bf16 skipped with its reason"] = (
         "fp32" in md and "bf16 rows skipped on this machine: precision='bf16' needs a CPU with native bf16" in md
         and "| bf16" not in md and "('bf16'" not in md)
@@ -381,6 +390,7 @@ def docs_site() -> dict[str, bool]:
     if r.returncode: print(r.stdout[-2000:], r.stderr[-4000:], file=sys.stderr)
     figures = out / "nbs" / "fig_synthetic.html"
     drawn = figures.is_file() and figures.read_text().count("<img") >= 2         # the executed charts, as PNGs
+    out.mkdir(parents=True, exist_ok=True)                                      # a failed build leaves none
     planted = out / "planted.html"
     planted.write_text('<a href="nbs/no_such_page.html">x</a><a href="index.html#no-such-anchor">y</a>')
     caught = len([p for p in build_docs.check(out, []) if "planted.html" in p]) == 2
