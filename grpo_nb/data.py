@@ -13,8 +13,7 @@ import datasets
 # %% auto #0
 __all__ = ['HUB_ID', 'PAPER_COUNTRIES', 'SPLITS', 'LETTERS', 'GOQA_COLUMNS', 'GOQAError', 'default_data_source',
            'parse_selections', 'parse_options', 'read_goqa', 'write_goqa_csv', 'goqa_records', 'split_records',
-           'question_folds', 'fold_records', 'goqa_prompt', 'preference_pairs', 'sft_examples', 'group_counts',
-           'load_goqa_pairs']
+           'question_folds', 'fold_records', 'goqa_prompt', 'preference_pairs', 'group_counts', 'load_goqa_pairs']
 
 # %% ../nbs/00_data.ipynb #96747c8d
 HUB_ID = "Anthropic/llm_global_opinions"
@@ -226,14 +225,6 @@ def preference_pairs(recs: pd.DataFrame, countries: Sequence[str], seed: int = 0
         cols = {k: [r[k] for r in rows] for k in _features(countries)}
         out[s] = datasets.Dataset.from_dict(cols, features=_features(countries))
     return datasets.DatasetDict(out)
-
-def sft_examples(recs: pd.DataFrame, split: str = "train") -> datasets.Dataset:
-    "One (prompt, target) per record of `split`: the target is the most popular option's letter."
-    r = recs[recs.split == split]
-    return datasets.Dataset.from_dict({
-        "prompt": [goqa_prompt(c, q, o) for c, q, o in zip(r.country, r.question, r.options)],
-        "target": [LETTERS[int(np.argmax(p))] for p in r.probs],
-        "group": r.group.tolist(), "group_name": r.country.tolist(), "question_id": r.question_id.tolist()})
 
 def group_counts(pairs: datasets.Dataset) -> list[int]:
     "N_g: the number of pairs of each group, in group-id order (zeros included)."

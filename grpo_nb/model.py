@@ -18,7 +18,6 @@ from accelerate import PartialState
 # (FutureWarning) on every wrap: peft's to change, not the user's; only that message is silenced.
 warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
 from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
-from torch.nn.utils.rnn import pad_sequence
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 log = logging.getLogger(__name__)
@@ -28,7 +27,7 @@ __all__ = ['log', 'DEFAULT_MODEL', 'PAPER_MODEL', 'EMBEDDED', 'LORA_TARGETS', 'I
            'NATIVE_BF16_FLAGS', 'SPEED_FLAGS', 'ATTENTION', 'ModelError', 'cache_dir', 'embedded_model_dir',
            'model_path', 'resolve_model', 'default_dtype', 'load_tokenizer', 'lora_config', 'quantization_config',
            'load_policy', 'cpu_flags', 'machine_info', 'machine_line', 'check_precision', 'autocast', 'cpu_attention',
-           'cast_frozen_weights', 'encode', 'collate', 'response_logps', 'eval_logps']
+           'cast_frozen_weights', 'encode']
 
 # %% ../nbs/01_model.ipynb #8e06726b
 DEFAULT_MODEL = "smollm2-135m"
@@ -265,33 +264,3 @@ def encode(tok: PreTrainedTokenizerBase, prompt: str, response: str, max_length:
     r = r[:max(0, max_length - len(p))]
     if not r: raise ValueError(f"no response tokens left for {response!r} (max_length {max_length}, prompt {len(p)} tokens)")
     return {"input_ids": p + r, "labels": [IGNORE] * len(p) + r}
-
-def collate(examples: Sequence[dict], pad_id: int) -> dict[str, torch.Tensor]:
-    "Right-pad encoded examples into `input_ids`, `attention_mask` and `labels` tensors."
-    ids = [torch.tensor(e["input_ids"]) for e in examples]
-    return {"input_ids": pad_sequence(ids, batch_first=True, padding_value=pad_id),
-            "attention_mask": pad_sequence([torch.ones_like(i) for i in ids], batch_first=True, padding_value=0),
-            "labels": pad_sequence([torch.tensor(e["labels"]) for e in examples], batch_first=True, padding_value=IGNORE)}
-
-# %% ../nbs/01_model.ipynb #56132af0
-def response_logps(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    "Summed log-probability of each example's response tokens (labels != IGNORE), shape [batch]."
-    dev = next(model.parameters()).device
-    ids, mask, labels = (batch[k].to(dev) for k in ("input_ids", "attention_mask", "labels"))
-    logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1]
-    target = labels[:, 1:]
-    scored = target != IGNORE
-    lp = torch.log_softmax(logits[scored].float(), -1).gather(-1, target[scored].unsqueeze(-1)).squeeze(-1)
-    row = scored.nonzero()[:, 0]
-    return torch.zeros(ids.shape[0], dtype=lp.dtype, device=dev).index_add(0, row, lp)
-
-@torch.inference_mode()
-def eval_logps(model: torch.nn.Module, tok: PreTrainedTokenizerBase, prompts: Sequence[str], responses: Sequence[str],
-               batch_size: int = 8, **encode_kw) -> torch.Tensor:
-    "Summed response log-probs of many (prompt, response), in batches, without gradients (on the CPU)."
-    was_training = model.training
-    model.eval()
-    enc = [encode(tok, p, r, **encode_kw) for p, r in zip(prompts, responses, strict=True)]
-    out = [response_logps(model, collate(enc[i:i + batch_size], tok.pad_token_id)).cpu() for i in range(0, len(enc), batch_size)]
-    model.train(was_training)
-    return torch.cat(out) if out else torch.zeros(0)

@@ -7,7 +7,8 @@ import json, os, statistics, sys, time
 import torch
 from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 from peft import get_peft_model
-from grpo_nb.model import encode, collate, response_logps, lora_config
+from grpo_nb.model import encode, lora_config
+from grpo_nb.reference import collate, response_logps
 from grpo_nb.packed import pack, collate_packed, packed_logps
 from grpo_nb.losses import ipo_loss, margin
 D = os.environ.get("GPU_CHECK_DIR", ".devcheck")
