@@ -25,7 +25,7 @@ from .runs import atomic_dir, atomic_write
 from .step import adapter_merged
 from .study import stage_config
 from .config import TrainConfig, bad
-from .trainer import total_steps, train
+from .trainer import run_pairs, total_steps, train
 
 # %% auto #0
 __all__ = ['METHODS', 'FOLDERS', 'SCHEDULES', 'BOOKKEEPING', 'run_name', 'data_id', 'crossfit_plan', 'check_records',
@@ -226,7 +226,7 @@ def run_crossfit(plan: dict, show_progress: bool = True) -> list[int]:
         for r in runs:
             bar.set_postfix_str(f"fold {fold} {r['name']}")
             checkpoints = 1 if r["stage"] == "sft" else spec["checkpoints"]     # SFT: its last step only
-            train(r["cfg"], show_progress=False,
+            train(r["cfg"], run_pairs(r["cfg"]), show_progress=False,
                   callbacks=[HeldoutScores(recs, tok, checkpoints, Path(r["cfg"].out_dir) / "heldout")])
             bar.update(1)
         record_fold(plan, fold, recs, time.time() - start, machine)

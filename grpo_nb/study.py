@@ -13,7 +13,7 @@ from .params import parameter_names, parameter_values
 from .config import PAPER, SHARED_WITH_INIT, ParameterError, TrainConfig, bad
 
 from .runs import parse_metric_key
-from .trainer import train
+from .trainer import run_pairs, train
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,8 @@ def ensure_init(cfg: TrainConfig, show_progress: bool = True) -> None:
     log.info("SFT run %s not found: training SFT first with the sft defaults", cfg.init)
     print(f"SFT run {cfg.init} not found: training it first with the sft defaults (then reused)")
     shared = {k: getattr(cfg, k) for k in SHARED_WITH_INIT}
-    train(stage_config("sft", **shared, out_dir=cfg.init, resume=True), show_progress)
+    sft = stage_config("sft", **shared, out_dir=cfg.init, resume=True)
+    train(sft, run_pairs(sft), show_progress)
 
 # %% ../nbs/06_study.ipynb #f7dea3f1
 NOTEBOOKS = {"sft": "sft.ipynb", "ipo": "ipo.ipynb", "gr-ipo": "gripo.ipynb"}
@@ -160,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     try: cfg = stage_config(a.stage, **{**({**PAPER["common"], **PAPER[a.stage]} if a.paper else {}), **parse_overrides(a.params)})
     except (ValueError, FileNotFoundError) as e: p.error(str(e))
     ensure_init(cfg)
-    done = train(cfg)
+    done = train(cfg, run_pairs(cfg))
     # Returns None: the console script passes main's return value to sys.exit, and anything else is an exit status of 1.
     summary = {k: v for k, v in done.items() if (parse_metric_key(k) or (None, None, None))[2] is None}   # no per-group keys
     if int(os.environ.get("RANK", "0")) == 0: print(json.dumps(summary, indent=1))

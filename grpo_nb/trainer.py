@@ -25,7 +25,7 @@ from .step import make_accelerator, on_main, reference_logps, tokenised_split
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'load_final', 'load_start', 'total_steps', 'resolve_eta', 'train']
+__all__ = ['log', 'load_final', 'load_start', 'total_steps', 'resolve_eta', 'run_pairs', 'train']
 
 # %% ../nbs/03c_trainer.ipynb #c49228b3
 def load_final(run_dir: str | os.PathLike, quantize: str = ""):
@@ -86,15 +86,21 @@ def resolve_eta(cfg: TrainConfig, objective, groups: torch.Tensor, counts: torch
     return eta, {"eta_auto/K": len(counts), "eta_auto/T": total_steps, "eta_auto/M": bound, "eta_auto/eta": eta}
 
 # %% ../nbs/03c_trainer.ipynb #0554fd02
-def train(cfg: TrainConfig, show_progress: bool = True, pairs=None, callbacks: Sequence = ()) -> dict:
-    """Train one run in `cfg.out_dir` on `pairs` (train/val/test; default: GlobalOpinionQA as `cfg`
-    says), with `callbacks` beside the run's own; its last evaluation."""
+def run_pairs(cfg: TrainConfig):
+    """The grouped preference pairs (train/val/test) that `cfg` names: its `data` (default:
+    GlobalOpinionQA), groups, split seed, pairs per record and fold. Bad data stops here, before
+    any run folder is touched."""
+    source = cfg.data or default_data_source()
+    return load_pairs(source, cfg.countries, seed=cfg.split_seed, all_pairs=cfg.all_pairs, folds=cfg.folds,
+                      fold=cfg.fold)
+
+def train(cfg: TrainConfig, pairs, show_progress: bool = True, callbacks: Sequence = ()) -> dict:
+    """Train one run in `cfg.out_dir` on `pairs` (train/val/test, e.g. `run_pairs(cfg)`), with
+    `callbacks` beside the run's own; its last evaluation."""
     cfg = dataclasses.replace(cfg, data=str(cfg.data or default_data_source())).validate()   # config.json records the data used
     out = Path(cfg.out_dir)
     refuse_foreign(out)                                # a file, or someone else's folder: refused before anything
     if cfg.resume and (out / "done.json").is_file(): return json.loads((out / "done.json").read_text())
-    if pairs is None:                                                     # bad data fails here,
-        pairs = load_pairs(cfg.data, cfg.countries, seed=cfg.split_seed, all_pairs=cfg.all_pairs, folds=cfg.folds, fold=cfg.fold)
     names = pairs["train"].features["group"].names
     if cfg.countries and names != list(cfg.countries):
         raise ValueError(f"the pairs' groups {names} are not cfg.countries {list(cfg.countries)}")

@@ -18,7 +18,7 @@ through the command line, a tiny sweep (SFT, IPO, GR-IPO notebooks) and fig_goqa
 documentation site (every page, no broken internal link) and README.md equal to
 nbs/index.ipynb's export.
 """
-import os, shutil, subprocess, sys
+import json, os, shutil, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
