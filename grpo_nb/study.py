@@ -51,12 +51,17 @@ def stage_config(stage: str, **params) -> TrainConfig:
     pairs = load_pairs(cfg.data, cfg.countries, seed=cfg.split_seed, all_pairs=cfg.all_pairs, folds=cfg.folds, fold=cfg.fold)
     return dataclasses.replace(cfg, countries=pairs["train"].features["group"].names)   # bad data failed above
 
+NOTEBOOKS = {"sft": "sft.ipynb", "ipo": "ipo.ipynb", "gr-ipo": "gripo.ipynb"}
+"The study notebook of each stage."
+
 def notebook_config(notebook: str, namespace: dict) -> TrainConfig:
     """The stage config of a study notebook from its parameters' values in `namespace` (the kernel's
     globals): the notebook's `parameters` cell is the one list of what it takes; `sft_dir` is `init`."""
+    stage = {nb: s for s, nb in NOTEBOOKS.items()}.get(Path(notebook).name)     # the notebook's stage
+    if stage is None: bad(f"{notebook} is not a study notebook; one of {list(NOTEBOOKS.values())}")
     params = parameter_values(notebook, namespace)
     init = {"init": params.pop("sft_dir")} if "sft_dir" in params else {}
-    return stage_config(stage_of(params.get("objective", "sft")), **params, **init)
+    return stage_config(stage, **params, **init)
 
 def ensure_init(cfg: TrainConfig, show_progress: bool = True) -> None:
     "Train the SFT run that `cfg` starts from, with the sft defaults, if it is not there yet; an unfinished one is resumed."
@@ -68,9 +73,6 @@ def ensure_init(cfg: TrainConfig, show_progress: bool = True) -> None:
     train(sft, run_pairs(sft), show_progress)
 
 # %% ../nbs/06_study.ipynb #f7dea3f1
-NOTEBOOKS = {"sft": "sft.ipynb", "ipo": "ipo.ipynb", "gr-ipo": "gripo.ipynb"}
-"The study notebook of each stage."
-
 def notebooks_dir() -> Path:
     "The folder of the study notebooks (the repository's `nbs/`)."
     import grpo_nb

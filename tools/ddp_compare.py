@@ -9,16 +9,17 @@ test losses. 06_study's test makes the same comparison with tolerances."""
 import json, math, os, subprocess, sys, tempfile
 from grpo_nb.testing import tiny_model, toy_csv
 from grpo_nb.study import stage_config
-from grpo_nb.runs import read_log
+from grpo_nb.runs import metric_key, parse_metric_key, read_log
 from grpo_nb.trainer import run_pairs, train
 
 tiny, toy31 = tiny_model(), toy_csv(31)
 common = dict(model=tiny, data=toy31, countries=["Japan", "Egypt", "Chad"], lr=1e-3, beta=0.1, eta=0.01, eval_every=16, max_epochs=1, wandb=False)
 
-def max_diff(one, two, prefix, rel=False):
-    "Largest |a - b| (relative to |a| with `rel`) over the logged keys starting with `prefix`."
+def max_diff(one, two, metric, split, rel=False):
+    "Largest |a - b| (relative to |a| with `rel`) over the logged keys of `metric` on `split`, per group or not."
+    def wanted(k): return (parse_metric_key(k) or (None, None, None, None))[:2] == (metric, split)
     return max(abs(a[k] - b[k]) / (abs(a[k]) if rel else 1) for a, b in zip(one, two) for k in a
-               if k.startswith(prefix) and not math.isnan(a[k]))
+               if wanted(k) and not math.isnan(a[k]))
 
 for name, kw in {"4 x 2": dict(batch_size=4, grad_accum=2), "1 x 4": dict(batch_size=1, grad_accum=4)}.items():
     d1, d2 = tempfile.mkdtemp(), tempfile.mkdtemp()
@@ -31,7 +32,9 @@ for name, kw in {"4 x 2": dict(batch_size=4, grad_accum=2), "1 x 4": dict(batch_
         print(f"batch {name}: the 2-process run failed:", *[l for l in r.stderr.splitlines() if "Error" in l][-3:], sep="\n  "); continue
     one, two = read_log(d1), read_log(d2)
     assert [x["step"] for x in one] == [x["step"] for x in two]
-    moved = max(max(x[f"rewards_train/weights_{g}"] for g in range(3)) - min(x[f"rewards_train/weights_{g}"] for g in range(3)) for x in one)
-    print(f"batch {name}: {sum('loss/train' in x for x in one)} steps; max |Δα| {max_diff(one, two, 'rewards_train/weights_'):.2g} "
-          f"(α spread up to {moved:.2f}); grad norm max rel Δ {max_diff(one, two, 'grad_norm', True):.2g}; "
-          f"test loss max rel Δ {max_diff(one, two, 'loss/eval_', True):.2g}")
+    weights = [metric_key("rewards/weights", "train", g) for g in range(3)]
+    moved = max(max(x[k] for k in weights) - min(x[k] for k in weights) for x in one)
+    print(f"batch {name}: {sum(metric_key('loss', 'train') in x for x in one)} steps; "
+          f"max |Δα| {max_diff(one, two, 'rewards/weights', 'train'):.2g} "
+          f"(α spread up to {moved:.2f}); grad norm max rel Δ {max_diff(one, two, 'grad_norm', 'train', True):.2g}; "
+          f"test loss max rel Δ {max_diff(one, two, 'loss', 'test', True):.2g}")
