@@ -6,7 +6,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
 
-from .model import DEFAULT_MODEL, PRECISIONS, QUANTIZE
+from .model import DEFAULT_MODEL, QUANTIZE
+from .precision import PRECISIONS
 from .objectives import objective_entry
 
 # %% auto #0
@@ -14,7 +15,8 @@ __all__ = ['PAPER', 'RESUME_MAY_CHANGE', 'SHARED_WITH_INIT', 'ParameterError', '
 
 # %% ../nbs/02d_config.ipynb #c0f1a2b8
 class ParameterError(ValueError):
-    "A parameter of a run, a study, a sweep or the cross-fit is out of its range; the message names it."
+    """A parameter of a run, a study, a sweep or the cross-fit is out of its range; the message
+    names it."""
 
 def bad(msg: str):
     "Stop with a `ParameterError`: 'bad parameter: ' + `msg`."
@@ -27,24 +29,26 @@ class TrainConfig:
     objective: str = "gr-ipo"          # a key of objectives.REGISTRY
     out_dir: str = "outputs/run"       # relative to the working directory
     model: str = DEFAULT_MODEL         # embedded name, hub id or local folder (the base model)
-    init: str = ""                     # finished run to start from (and use as reference); "": the base model
-    data: str = ""                     # GOQA CSV or your grouped pairs (grouped.load_pairs); "" = $GRPO_NB_DATA, else the hub id
-    countries: Sequence[str] = ()      # the groups, in id order; (): GOQA's five paper countries, or all groups of your data
+    init: str = ""  # finished run to start from (and use as reference); "": the base model
+    # GOQA CSV or your grouped pairs (grouped.load_pairs); "" = $GRPO_NB_DATA, else the hub id
+    data: str = ""
+    # the groups, in id order; (): GOQA's five paper countries, or all groups of your data
+    countries: Sequence[str] = ()
     seed: int = 0                      # training randomness: LoRA init, pair order
     data_seed: int | None = None       # splits, folds and pair draws; None: `seed` (see split_seed)
     all_pairs: bool = False
-    folds: int = 0                     # k > 0: k-fold cross-fitting over questions, `fold` held out as test
+    folds: int = 0  # k > 0: k-fold cross-fitting over questions, `fold` held out as test
     fold: int = 0
     lora: bool = True                  # paper: r 8, alpha 32, dropout 0, all projections
     lora_r: int = 8
     lora_alpha: int = 32
-    quantize: str = ""                 # "4bit": QLoRA, NF4 base weights through bitsandbytes (needs lora)
+    quantize: str = ""  # "4bit": QLoRA, NF4 base weights through bitsandbytes (needs lora)
     optimizer: str = "adamw"           # adamw | rmsprop
     lr: float = 3e-5
     weight_decay: float = 0.0
     beta: float = 0.01
     label_smoothing: float = 0.0
-    eta: float | str = 5e-7            # GR weight step size; "auto": √(2 ln K / T) / M (losses.auto_eta)
+    eta: float | str = 5e-7  # GR weight step size; "auto": √(2 ln K / T) / M (losses.auto_eta)
     chi: float = 1.0                   # GR/IS trade-off for gr-* objectives (1 = pure GR)
     batch_size: int = 8                # pairs per micro-batch
     grad_accum: int = 2                # micro-batches per optimiser step
@@ -52,14 +56,15 @@ class TrainConfig:
     max_epochs: int = 1
     max_steps: int = 0                 # 0 = no limit but max_epochs
     eval_every: int = 160              # training pairs between evaluations
-    patience: int = 3                  # evaluations without improvement before LR ÷ 10; 0: constant LR and η
+    patience: int = 3  # evaluations without improvement before LR ÷ 10; 0: constant LR and η
     lr_factor: float = 0.1
     min_lr: float = 1e-7               # stop once LR falls below it
     eval_batch_size: int = 16
     max_length: int = 512
     max_prompt_length: int = 256
-    precision: str = "fp32"            # fp32 | bf16: the model's forward in bf16 autocast (CPUs with avx512_bf16/amx_bf16, GPUs)
-    pairs_per_row: int = 4             # pairs per packed row of a forward; 0: a whole micro-batch in one row
+    # fp32 | bf16: the model's forward in bf16 autocast (CPUs with avx512_bf16/amx_bf16, GPUs)
+    precision: str = "fp32"
+    pairs_per_row: int = 4  # pairs per packed row of a forward; 0: a whole micro-batch in one row
     resume: bool = False
     overwrite: bool = False
     wandb: bool = True                 # offline unless WANDB_MODE says otherwise
@@ -75,38 +80,50 @@ class TrainConfig:
         if self.optimizer not in ("adamw", "rmsprop"):
             bad(f"optimizer {self.optimizer!r} is not 'adamw' or 'rmsprop'")
         for k in ("lr", "beta", "max_grad_norm", "lr_factor"):
-            if not (number(k) and getattr(self, k) > 0): bad(f"{k} must be > 0, got {getattr(self, k)!r}")
-        if self.eta != "auto" and not (number("eta") and not isinstance(self.eta, bool) and self.eta >= 0):
+            if not (number(k) and getattr(self, k) > 0):
+                bad(f"{k} must be > 0, got {getattr(self, k)!r}")
+        if self.eta != "auto" and not (number("eta") and not isinstance(self.eta, bool)
+                                       and self.eta >= 0):
             bad(f"eta must be >= 0, got {self.eta!r} (or 'auto' for the step size from theory)")
         for k in ("min_lr", "weight_decay", "label_smoothing"):
-            if not (number(k) and getattr(self, k) >= 0): bad(f"{k} must be >= 0, got {getattr(self, k)!r}")
+            if not (number(k) and getattr(self, k) >= 0):
+                bad(f"{k} must be >= 0, got {getattr(self, k)!r}")
         if not 0 <= self.chi <= 1: bad(f"chi must be in [0, 1], got {self.chi!r}")
-        if self.quantize not in QUANTIZE: bad(f"quantize must be one of {QUANTIZE}, got {self.quantize!r}")
-        if self.precision not in PRECISIONS: bad(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+        if self.quantize not in QUANTIZE:
+            bad(f"quantize must be one of {QUANTIZE}, got {self.quantize!r}")
+        if self.precision not in PRECISIONS:
+            bad(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         if self.quantize and not self.lora:
-            bad("quantize needs lora=True: quantised base weights do not train (QLoRA trains LoRA adapters on them)")
-        if self.label_smoothing >= 0.5: bad(f"label_smoothing must be < 0.5, got {self.label_smoothing}")
-        for k in ("batch_size", "grad_accum", "max_epochs", "eval_every", "eval_batch_size", "max_length",
-                  "max_prompt_length", "lora_r", "lora_alpha"):
+            bad("quantize needs lora=True: quantised base weights do not train (QLoRA trains LoRA "
+                "adapters on them)")
+        if self.label_smoothing >= 0.5:
+            bad(f"label_smoothing must be < 0.5, got {self.label_smoothing}")
+        for k in ("batch_size", "grad_accum", "max_epochs", "eval_every", "eval_batch_size",
+                  "max_length", "max_prompt_length", "lora_r", "lora_alpha"):
             if not (integer(getattr(self, k)) and getattr(self, k) >= 1):
                 bad(f"{k} must be an integer >= 1, got {getattr(self, k)!r}")
         if not (integer(self.patience) and self.patience >= 0):
-            bad(f"patience must be an integer >= 0 (0: the plateau rule off), got {self.patience!r}")
+            bad("patience must be an integer >= 0 (0: the plateau rule off), got "
+                f"{self.patience!r}")
         if not (self.data_seed is None or integer(self.data_seed) and self.data_seed >= 0):
             bad(f"data_seed must be an integer >= 0 or None (None: seed), got {self.data_seed!r}")
         if not (integer(self.pairs_per_row) and self.pairs_per_row >= 0):
-            bad(f"pairs_per_row must be an integer >= 0 (0: one row per micro-batch), got {self.pairs_per_row!r}")
+            bad("pairs_per_row must be an integer >= 0 (0: one row per micro-batch), got "
+                f"{self.pairs_per_row!r}")
         if not (isinstance(self.max_steps, int) and self.max_steps >= 0):
             bad(f"max_steps must be an integer >= 0, got {self.max_steps!r}")
-        if not (isinstance(self.seed, int) and self.seed >= 0): bad(f"seed must be an integer >= 0, got {self.seed!r}")
+        if not (isinstance(self.seed, int) and self.seed >= 0):
+            bad(f"seed must be an integer >= 0, got {self.seed!r}")
         if not (isinstance(self.folds, int) and self.folds >= 0 and self.folds != 1):
             bad(f"folds must be 0 (no cross-fitting) or >= 2, got {self.folds!r}")
         if self.folds and not (isinstance(self.fold, int) and 0 <= self.fold < self.folds):
             bad(f"fold must be in 0..{self.folds - 1}, got {self.fold!r}")
         if isinstance(self.countries, str) or not all(isinstance(c, str) for c in self.countries):
-            bad(f"countries must be a list of group names (empty: the data's default groups), got {self.countries!r}")
+            bad("countries must be a list of group names (empty: the data's default groups), got "
+                f"{self.countries!r}")
         if self.init and not (Path(self.init) / "done.json").is_file():
-            bad(f"init run folder {self.init} has no finished run (no done.json): train it first or fix the path")
+            bad(f"init run folder {self.init} has no finished run (no done.json): train it first "
+                "or fix the path")
         return self
 
     @property
@@ -118,16 +135,20 @@ class TrainConfig:
 PAPER = {"sft": dict(optimizer="rmsprop", lr=1e-4, max_epochs=1),
          "ipo": dict(optimizer="adamw", lr=3e-5, beta=0.01),
          "gr-ipo": dict(optimizer="adamw", lr=6e-5, beta=0.01, eta=5e-7),
-         "common": dict(batch_size=8, grad_accum=2, max_grad_norm=10.0, lora=True, lora_r=8, lora_alpha=32,
+         "common": dict(batch_size=8, grad_accum=2, max_grad_norm=10.0, lora=True, lora_r=8,
+                        lora_alpha=32,
                         max_length=512, max_prompt_length=256, model="google/gemma-2b")}
-"The paper's hyper-parameters (Table 2): `TrainConfig(**PAPER['common'], **PAPER['gr-ipo'], objective='gr-ipo')`."
+"""The paper's hyper-parameters (Table 2): `TrainConfig(**PAPER['common'], **PAPER['gr-ipo'],
+objective='gr-ipo')`."""
 
 RESUME_MAY_CHANGE = ("resume", "overwrite", "max_steps", "max_epochs", "wandb")
 "Fields a resumed run may change (its budget and bookkeeping); any other change is refused."
 
-SHARED_WITH_INIT = ("model", "data", "countries", "seed", "data_seed", "folds", "fold", "lora", "wandb", "max_length",
+SHARED_WITH_INIT = ("model", "data", "countries", "seed", "data_seed", "folds", "fold", "lora",
+                    "wandb", "max_length",
                     "max_prompt_length", "eval_batch_size", "precision", "pairs_per_row")
-"Fields a run hands to the SFT run it starts from when that is trained first (`study.ensure_init`): data, model, machine."
+"""Fields a run hands to the SFT run it starts from when that is trained first
+(`study.ensure_init`): data, model, machine."""
 
 
 def config_dict(cfg: TrainConfig) -> dict:

@@ -17,7 +17,8 @@ from transformers.utils import logging as hf_logging
 from .data import LETTERS, default_data_source, fold_records, goqa_prompt, goqa_records, read_goqa
 from .grouped import is_goqa
 from .loop import Callback
-from .model import load_tokenizer, machine_info, machine_line, model_path
+from .model import load_tokenizer, model_path
+from .precision import machine_info, machine_line
 from .objectives import objective_entry
 
 from .packed import collate_packed, pack, packed_token_logps, response_sums
@@ -41,8 +42,10 @@ FOLDERS = {stage: objective_entry(stage).folder for stage in METHODS}
 SCHEDULES = {"matched": dict(patience=0, eval_every=10**6), "paper": {}}
 """`matched` (primary): the plateau rule off for every stage, one constant LR (and η) path for
 IPO and GR-IPO; nothing reads the validation loss then, so a run is evaluated at its start and end
-only. `paper`: the stage defaults, the paper's rule (GR-IPO watches its worst group, IPO the average)."""
-BOOKKEEPING = ("out_dir", "init", "fold", "seed", "data", "resume", "overwrite", "wandb", "wandb_project")
+only. `paper`: the stage defaults, the paper's rule (GR-IPO watches its worst group, IPO the
+average)."""
+BOOKKEEPING = ("out_dir", "init", "fold", "seed", "data", "resume", "overwrite", "wandb",
+               "wandb_project")
 "Config fields that differ between the runs of one cross-fit or between machines, not in its spec."
 
 def run_name(stage: str, seed: int) -> str:
@@ -50,7 +53,8 @@ def run_name(stage: str, seed: int) -> str:
     return FOLDERS[stage] if stage == "sft" else f"{FOLDERS[stage]}_seed{seed}"
 
 def data_id(source: str) -> str:
-    "The data as the spec names it: a local file's name and the first 16 hex digits of its sha256; a hub id as is."
+    """The data as the spec names it: a local file's name and the first 16 hex digits of its sha256;
+    a hub id as is."""
     path = Path(source)
     if not path.is_file(): return source
     return f"{path.name} sha256:{hashlib.sha256(path.read_bytes()).hexdigest()[:16]}"
@@ -58,7 +62,8 @@ def data_id(source: str) -> str:
 # %% ../nbs/08_crossfit.ipynb #4569ee26
 def crossfit_plan(work_dir: str | os.PathLike, records_dir: str | os.PathLike, folds: int = 5,
                   seeds: Sequence[int] = (0, 1), data_seed: int = 0, checkpoints: int = 6,
-                  schedule: str = "matched", common: dict | None = None, eta: float | str = "auto") -> dict:
+                  schedule: str = "matched", common: dict | None = None,
+                  eta: float | str = "auto") -> dict:
     """Every run of a k-fold cross-fit, checked, with its `spec`: per fold SFT, then IPO and GR-IPO
     from it for each training seed; runs in `work_dir`, records in `records_dir`."""
     integer = lambda v: isinstance(v, int) and not isinstance(v, bool)
@@ -68,28 +73,34 @@ def crossfit_plan(work_dir: str | os.PathLike, records_dir: str | os.PathLike, f
         bad(f"seeds must be a non-empty list of distinct integers >= 0, got {seeds!r}")
     if not (integer(checkpoints) and checkpoints >= 2):
         bad(f"checkpoints must be an integer >= 2 (step 0 and the last step), got {checkpoints!r}")
-    if schedule not in SCHEDULES: bad(f"schedule must be one of {list(SCHEDULES)}, got {schedule!r}")
+    if schedule not in SCHEDULES:
+        bad(f"schedule must be one of {list(SCHEDULES)}, got {schedule!r}")
     work, records = Path(work_dir).resolve(), Path(records_dir).resolve()
     for d in (work, records):
         if d.exists() and not d.is_dir(): bad(f"{d} is a file, not a folder")
     common = dict(common or {})
     data = str(common.get("data") or default_data_source())
-    if not is_goqa(data):          # scoring reads GOQA's opinion distributions: refuse now, not after hours of training
-        bad(f"the cross-fitted verdict scores GlobalOpinionQA's opinion distributions; {data} is not GlobalOpinionQA "
-             f"(for your own grouped data, sweep.ipynb compares IPO and GR-IPO)")
+    # scoring reads GOQA's opinion distributions: refuse now, not after hours of training
+    if not is_goqa(data):
+        bad(f"the cross-fitted verdict scores GlobalOpinionQA's opinion distributions; {data} is "
+            "not GlobalOpinionQA (for your own grouped data, sweep.ipynb compares IPO and GR-IPO)")
     runs = []
     for fold in range(folds):
         base = work / f"fold{fold}"
-        for stage, seed in [("sft", data_seed)] + [(st, s) for s in seeds for st in ("ipo", "gr-ipo")]:
+        for stage, seed in [("sft", data_seed)] + [(st, s) for s in seeds
+                                                   for st in ("ipo", "gr-ipo")]:
             name = run_name(stage, seed)
-            extra = {**SCHEDULES[schedule], **({"init": str(base / "sft")} if stage != "sft" else {}),
+            extra = {**SCHEDULES[schedule],
+                     **({"init": str(base / "sft")} if stage != "sft" else {}),
                      **({"eta": eta} if stage == "gr-ipo" else {})}
-            cfg = stage_config(stage, **{**common, **extra}, seed=seed, data_seed=data_seed, folds=folds, fold=fold,
-                               out_dir=str(base / name), resume=True)
+            cfg = stage_config(stage, **{**common, **extra}, seed=seed, data_seed=data_seed,
+                               folds=folds, fold=fold, out_dir=str(base / name), resume=True)
             runs.append({"fold": fold, "stage": stage, "seed": seed, "name": name, "cfg": cfg})
-    stages = {r["stage"]: {k: v for k, v in _fields(r["cfg"]).items() if k not in BOOKKEEPING} for r in runs[:3]}
-    spec = {"folds": folds, "seeds": list(seeds), "data_seed": data_seed, "checkpoints": checkpoints,
-            "schedule": schedule, "data": data_id(data), "countries": list(runs[0]["cfg"].countries), "stages": stages}
+    stages = {r["stage"]: {k: v for k, v in _fields(r["cfg"]).items() if k not in BOOKKEEPING}
+              for r in runs[:3]}
+    spec = {"folds": folds, "seeds": list(seeds), "data_seed": data_seed,
+            "checkpoints": checkpoints, "schedule": schedule, "data": data_id(data),
+            "countries": list(runs[0]["cfg"].countries), "stages": stages}
     check_records(records, spec)
     return {"spec": spec, "runs": runs, "work_dir": work, "records_dir": records}
 
@@ -106,27 +117,34 @@ def check_records(records_dir: str | os.PathLike, spec: dict) -> None:
         old = json.loads(saved.read_text())
         differ = sorted(k for k in old.keys() | spec.keys() if old.get(k) != spec.get(k))
         if differ:
-            shown = "; ".join(f"{k}: records {old.get(k)!r}, this run {spec.get(k)!r}" for k in differ[:3])
-            raise ValueError(f"records folder {records} holds another cross-fit ({shown}): give another records_dir")
-    found = sorted(int(p.name[4:]) for p in records.glob("fold*") if p.is_dir() and p.name[4:].isdigit())
+            shown = "; ".join(f"{k}: records {old.get(k)!r}, this run {spec.get(k)!r}"
+                              for k in differ[:3])
+            raise ValueError(f"records folder {records} holds another cross-fit ({shown}): give "
+                             "another records_dir")
+    found = sorted(int(p.name[4:]) for p in records.glob("fold*") if p.is_dir()
+                   and p.name[4:].isdigit())
     stray = [f for f in found if f >= spec["folds"]]
     if stray or (found and not saved.is_file()):
-        raise ValueError(f"records folder {records} holds folds {found}, which do not match this cross-fit's "
-                         f"k = {spec['folds']} (spec.json {'present' if saved.is_file() else 'missing'}): "
-                         f"give another records_dir")
+        spec_json = "present" if saved.is_file() else "missing"
+        raise ValueError(f"records folder {records} holds folds {found}, which do not match this "
+                         f"cross-fit's k = {spec['folds']} (spec.json {spec_json}): give another "
+                         "records_dir")
 
 # %% ../nbs/08_crossfit.ipynb #2cfedfb9
 def heldout_records(cfg: TrainConfig) -> pd.DataFrame:
-    "The records of the fold a cross-fit run holds out (its test split), those with more than one option."
+    """The records of the fold a cross-fit run holds out (its test split), those with more than one
+    option."""
     recs = goqa_records(read_goqa(cfg.data or None), list(cfg.countries))
     recs = fold_records(recs, cfg.folds, cfg.fold, cfg.split_seed)
     return recs[(recs.split == "test") & (recs.options.map(len) > 1)].reset_index(drop=True)
 
 def score_heldout(model, tok, recs: pd.DataFrame, cfg: TrainConfig) -> pd.DataFrame:
-    """One row per held-out record and option: `logp`, the option letter's sequence log-prob (+ EOS),
-    and `letter_logp`, the letter's next-token log-prob right after the prompt."""
-    packed = [pack(tok, goqa_prompt(r.country, r.question, r.options), list(LETTERS[:len(r.options)]),
-                   max_length=cfg.max_length, max_prompt_length=cfg.max_prompt_length) for r in recs.itertuples()]
+    """One row per held-out record and option: `logp`, the option letter's sequence log-prob (+
+    EOS), and `letter_logp`, the letter's next-token log-prob right after the prompt."""
+    packed = [pack(tok, goqa_prompt(r.country, r.question, r.options),
+                   list(LETTERS[:len(r.options)]),
+                   max_length=cfg.max_length, max_prompt_length=cfg.max_prompt_length)
+                   for r in recs.itertuples()]
     rows, step = [], cfg.eval_batch_size
     with torch.no_grad():
         for s in range(0, len(packed), step):
@@ -134,12 +152,14 @@ def score_heldout(model, tok, recs: pd.DataFrame, cfg: TrainConfig) -> pd.DataFr
             lp = packed_token_logps(model, batch, cfg.precision)
             seq, first = (response_sums(lp, batch, f).double().cpu() for f in (False, True))
             for i, r in enumerate(recs.iloc[s:s + step].itertuples()):
-                rows += [(r.question_id, r.country, o, seq[i, o].item(), first[i, o].item()) for o in range(len(r.options))]
+                rows += [(r.question_id, r.country, o, seq[i, o].item(), first[i, o].item())
+                         for o in range(len(r.options))]
     return pd.DataFrame(rows, columns=["question_id", "country", "option", "logp", "letter_logp"])
 
 # %% ../nbs/08_crossfit.ipynb #52a6c3b5
 class HeldoutScores(Callback):
-    "Scores held-out records at evenly spaced steps of a run and at its end into `folder` (no weights kept)."
+    """Scores held-out records at evenly spaced steps of a run and at its end into `folder` (no
+    weights kept)."""
     order, phase = 30, "heldout"
 
     def __init__(self, recs: pd.DataFrame, tok, checkpoints: int, folder: str | os.PathLike):
@@ -170,17 +190,22 @@ def opinion_similarity(survey: Sequence[float], logps: Sequence[float]) -> float
     """1 − Jensen–Shannon distance (base 2) between a survey distribution and the options' log-probs
     renormalised over the options (a softmax)."""
     p = np.asarray(survey, dtype=float)
-    if not (p.ndim == 1 and len(p) == len(logps) and np.isfinite(p).all() and (p >= 0).all() and p.sum() > 0):
-        raise ValueError(f"opinion similarity needs a non-empty survey distribution per option, got {list(survey)}")
+    if not (p.ndim == 1 and len(p) == len(logps) and np.isfinite(p).all() and (p >= 0).all()
+            and p.sum() > 0):
+        raise ValueError("opinion similarity needs a non-empty survey distribution per option, "
+                         f"got {list(survey)}")
     distance = jensenshannon(p / p.sum(), softmax(np.asarray(logps, dtype=float)), base=2)
-    return float(1 - np.nan_to_num(distance))       # equal distributions: √(rounding below 0) is NaN, the distance 0
+    # equal distributions: √(rounding below 0) is NaN, the distance 0
+    return float(1 - np.nan_to_num(distance))
 
 # %% ../nbs/08_crossfit.ipynb #57b5c2a0
 def scores_table(heldout: str | os.PathLike, recs: pd.DataFrame) -> pd.DataFrame:
-    "A run's scored steps (its `heldout/step*.parquet`) as one table, with the survey's top option and the similarities."
+    """A run's scored steps (its `heldout/step*.parquet`) as one table, with the survey's top option
+    and the similarities."""
     files = sorted(Path(heldout).glob("step*.parquet"), key=lambda p: int(p.stem[4:]))
     if not files: raise FileNotFoundError(f"{heldout} holds no scored step: the run was not scored")
-    frame = pd.concat([pd.read_parquet(p).assign(step=int(p.stem[4:])) for p in files], ignore_index=True)
+    frame = pd.concat([pd.read_parquet(p).assign(step=int(p.stem[4:])) for p in files],
+                      ignore_index=True)
     survey = recs.set_index(["question_id", "country"]).probs
     rows = []
     for (step, q, c), g in frame.groupby(["step", "question_id", "country"], sort=False):
@@ -188,20 +213,25 @@ def scores_table(heldout: str | os.PathLike, recs: pd.DataFrame) -> pd.DataFrame
         rows.append(g.assign(top=(g.option == int(np.argmax(probs))).astype(int),
                              similarity=opinion_similarity(probs, g.letter_logp.to_numpy()),
                              similarity_seq=opinion_similarity(probs, g.logp.to_numpy())))
-    cols = ["step", "question_id", "country", "option", "top", "logp", "letter_logp", "similarity", "similarity_seq"]
+    cols = ["step", "question_id", "country", "option", "top", "logp", "letter_logp", "similarity",
+            "similarity_seq"]
     return pd.concat(rows, ignore_index=True)[cols]
 
 def record_fold(plan: dict, fold: int, recs: pd.DataFrame, seconds: float, machine: dict) -> Path:
-    "Copy fold `fold`'s finished runs' small records into `records_dir/fold{fold}/` atomically; its path."
+    """Copy fold `fold`'s finished runs' small records into `records_dir/fold{fold}/` atomically;
+    its path."""
     dest = plan["records_dir"] / f"fold{fold}"
     def write(d: Path):
         for r in (r for r in plan["runs"] if r["fold"] == fold):
             src, out = Path(r["cfg"].out_dir), d / r["name"]
             out.mkdir()
-            for name in ("config.json", "log.jsonl", "done.json"): shutil.copy(src / name, out / name)
-            scores_table(src / "heldout", recs).to_csv(out / "scores.csv", index=False, float_format="%.6f")
+            for name in ("config.json", "log.jsonl", "done.json"):
+                shutil.copy(src / name, out / name)
+            scores_table(src / "heldout", recs).to_csv(out / "scores.csv", index=False,
+                                                       float_format="%.6f")
         info = {"fold": fold, "records": len(recs), "wall_s": round(seconds, 1), "machine": machine,
-                "machine_line": machine_line(machine), "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+                "machine_line": machine_line(machine),
+                "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
         (d / "fold.json").write_text(json.dumps(info, indent=1))
     atomic_dir(dest, write)
     return dest
@@ -216,18 +246,21 @@ def run_crossfit(plan: dict, show_progress: bool = True) -> list[int]:
         atomic_write(records / "spec.json", lambda p: p.write_text(json.dumps(spec, indent=1)))
     todo = [f for f in range(spec["folds"]) if not (records / f"fold{f}").is_dir()]
     per_fold = len(plan["runs"]) // spec["folds"]
-    bar = tqdm(total=len(plan["runs"]), initial=per_fold * (spec["folds"] - len(todo)), desc="cross-fit runs",
-               unit="run", disable=not show_progress)
+    bar = tqdm(total=len(plan["runs"]), initial=per_fold * (spec["folds"] - len(todo)),
+               desc="cross-fit runs", unit="run", disable=not show_progress)
     machine, done, bars_were_on = machine_info(), [], hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()                 # no bar per model load: one line for the whole cross-fit
+    hf_logging.disable_progress_bar()  # no bar per model load: one line for the whole cross-fit
     for fold in todo:
         start, runs = time.time(), [r for r in plan["runs"] if r["fold"] == fold]
-        recs, tok = heldout_records(runs[0]["cfg"]), load_tokenizer(model_path(runs[0]["cfg"].model))
+        first = runs[0]["cfg"]
+        recs, tok = heldout_records(first), load_tokenizer(model_path(first.model))
         for r in runs:
             bar.set_postfix_str(f"fold {fold} {r['name']}")
-            checkpoints = 1 if r["stage"] == "sft" else spec["checkpoints"]     # SFT: its last step only
+            # SFT: its last step only
+            checkpoints = 1 if r["stage"] == "sft" else spec["checkpoints"]
             train(r["cfg"], run_pairs(r["cfg"]), show_progress=False,
-                  callbacks=[HeldoutScores(recs, tok, checkpoints, Path(r["cfg"].out_dir) / "heldout")])
+                  callbacks=[HeldoutScores(recs, tok, checkpoints,
+                                           Path(r["cfg"].out_dir) / "heldout")])
             bar.update(1)
         record_fold(plan, fold, recs, time.time() - start, machine)
         done.append(fold)

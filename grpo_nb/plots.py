@@ -14,51 +14,59 @@ from .objectives import objective_entry
 from .runs import atomic_write, metric_key, read_log
 
 # %% auto #0
-__all__ = ['TABLE_METRICS', 'PALETTE', 'FIGURE_METRICS', 'FEW', 'run_info', 'group_table', 'training_chart', 'mean_sem',
-           'band_chart', 'bar_chart', 'save_chart', 'synthetic_chart', 'tradeoff_chart', 'sweep_runs', 'sweep_frames',
-           'per_country', 'grouped_bar_chart', 'goqa_fig3', 'goqa_fig13', 'mean_sem_table', 'interval_chart',
-           'weights_chart', 'curves_chart', 'frontier_chart']
+__all__ = ['TABLE_METRICS', 'PALETTE', 'FIGURE_METRICS', 'run_info', 'group_table', 'training_chart', 'mean_sem', 'band_chart',
+           'bar_chart', 'save_chart', 'synthetic_chart', 'tradeoff_chart', 'sweep_runs', 'sweep_frames', 'per_country',
+           'grouped_bar_chart', 'goqa_fig3', 'goqa_fig13', 'mean_sem_table']
 
 # %% ../nbs/05_plots.ipynb #b5f19f12
 def run_info(run_dir: str | os.PathLike) -> tuple[dict, pd.DataFrame]:
     "A run's config and its log as a frame (one row per logged step)."
     run_dir = Path(run_dir)
     if not (run_dir / "config.json").is_file():
-        raise FileNotFoundError(f"{run_dir} has no config.json: not a grpo_nb run folder (expected config.json and log.jsonl)")
+        raise FileNotFoundError(f"{run_dir} has no config.json: not a grpo_nb run folder (expected "
+                                "config.json and log.jsonl)")
     cfg = json.loads((run_dir / "config.json").read_text())
     rows = read_log(run_dir)
-    if not rows: raise ValueError(f"{run_dir}: log.jsonl is empty: the run has not logged anything yet")
+    if not rows:
+        raise ValueError(f"{run_dir}: log.jsonl is empty: the run has not logged anything yet")
     return cfg, pd.DataFrame(rows)
 
-TABLE_METRICS = {"loss": ("loss", None), "reward_acc": ("rewards/accuracies", None), "logp_acc": ("logps_pol/accuracies", None),
+TABLE_METRICS = {"loss": ("loss", None), "reward_acc": ("rewards/accuracies", None),
+                 "logp_acc": ("logps_pol/accuracies", None),
                  "margin": ("rewards/margins", None), "weight": ("rewards/weights", "train")}
 "A run's per-country table: column → (metric, split; None: the split asked for)."
 
 def group_table(run_dir: str | os.PathLike, split: str = "test") -> pd.DataFrame:
-    "Per-country metrics of the run's last evaluation on `split` (test or val), with its group weights if it has them."
+    """Per-country metrics of the run's last evaluation on `split` (test or val), with its group
+    weights if it has them."""
     cfg, df = run_info(run_dir)
     last = df.dropna(subset=[metric_key("loss", split, summary="average")]).iloc[-1]
     groups = range(len(cfg["countries"]))
     out = pd.DataFrame({column: [last.get(metric_key(metric, on or split, g)) for g in groups]
-                        for column, (metric, on) in TABLE_METRICS.items()}, index=pd.Index(cfg["countries"], name="country"))
+                        for column, (metric, on) in TABLE_METRICS.items()},
+                        index=pd.Index(cfg["countries"], name="country"))
     return out.dropna(axis=1, how="all")
 
 def training_chart(run_dir: str | os.PathLike, split: str = "test") -> alt.Chart | alt.HConcatChart:
-    "Worst-group loss on `split` over training (evaluations), beside the group weights per country when the run has them."
+    """Worst-group loss on `split` over training (evaluations), beside the group weights per country
+    when the run has them."""
     cfg, df = run_info(run_dir)
     worst_key = metric_key("loss", split, summary="worst_case")
     ev = df.dropna(subset=[worst_key])
     worst = alt.Chart(ev).mark_line(point=True).encode(
-        x=alt.X("step:Q", title="step"), y=alt.Y(f"{worst_key}:Q", title=f"worst-group loss ({split})")
+        x=alt.X("step:Q", title="step"),
+        y=alt.Y(f"{worst_key}:Q", title=f"worst-group loss ({split})")
     ).properties(title=f"{cfg['objective']}: worst-group loss", width=260, height=180)
     wcols = [metric_key("rewards/weights", "train", g) for g in range(len(cfg["countries"]))]
 
-    if wcols[0] not in df: return worst                                   # only group-robust runs log α
+    if wcols[0] not in df: return worst  # only group-robust runs log α
     w = df.dropna(subset=[wcols[0]])[["step"] + wcols].drop_duplicates("step", keep="last")
     w = w.melt("step", var_name="group", value_name="weight")
     w["country"] = w.group.map({c: cfg["countries"][g] for g, c in enumerate(wcols)})
-    weights = alt.Chart(w).mark_line().encode(x="step:Q", y=alt.Y("weight:Q", title="group weight α"), color="country:N"
-    ).properties(title="group weights", width=260, height=180)
+    weights = alt.Chart(w).mark_line().encode(x="step:Q",
+                                              y=alt.Y("weight:Q", title="group weight α"),
+                                              color="country:N").properties(title="group weights",
+                                                                            width=260, height=180)
     return alt.hconcat(worst, weights)
 
 # %% ../nbs/05_plots.ipynb #85a84e26
@@ -71,22 +79,25 @@ def mean_sem(df: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
     out = pd.DataFrame({"mean": g.mean(), "sem": g.sem().fillna(0.0), "n": g.size()}).reset_index()
     return out.assign(lo=out["mean"] - out["sem"], hi=out["mean"] + out["sem"])
 
-def band_chart(df: pd.DataFrame, x: str, value: str, color: str, title: str, y_title: str | None = None,
-               width: int = 240, height: int = 180) -> alt.LayerChart:
+def band_chart(df: pd.DataFrame, x: str, value: str, color: str, title: str,
+               y_title: str | None = None, width: int = 240, height: int = 180) -> alt.LayerChart:
     "Mean line with a ± SEM band over seeds, one colour per `color`."
     s = mean_sem(df, [color, x], value)
-    base = alt.Chart(s).encode(x=alt.X(f"{x}:Q", title=x), color=alt.Color(f"{color}:N", title=color, sort=list(dict.fromkeys(s[color])), scale=PALETTE))
+    base = alt.Chart(s).encode(x=alt.X(f"{x}:Q", title=x), color=alt.Color(
+        f"{color}:N", title=color, sort=list(dict.fromkeys(s[color])), scale=PALETTE))
     return (base.mark_area(opacity=0.2).encode(y="lo:Q", y2="hi:Q")
-            + base.mark_line().encode(y=alt.Y("mean:Q", title=y_title or value))).properties(title=title, width=width, height=height)
+            + base.mark_line().encode(y=alt.Y("mean:Q", title=y_title or value))).properties(
+                title=title, width=width, height=height)
 
-def bar_chart(df: pd.DataFrame, x: str, value: str, title: str, y_title: str | None = None, color: str | None = None,
-              width: int = 240, height: int = 180) -> alt.LayerChart:
+def bar_chart(df: pd.DataFrame, x: str, value: str, title: str, y_title: str | None = None,
+              color: str | None = None, width: int = 240, height: int = 180) -> alt.LayerChart:
     "Bars of the mean of `value` per `x` with ± SEM error bars."
     s = mean_sem(df, [x] + ([color] if color and color != x else []), value)
     order = list(dict.fromkeys(s[x]))
     base = alt.Chart(s).encode(x=alt.X(f"{x}:N", title=None, sort=order))
     bars = base.mark_bar().encode(y=alt.Y("mean:Q", title=y_title or value),
-                                  color=alt.Color(f"{color or x}:N", sort=order, scale=PALETTE, legend=alt.Legend() if color else None))
+                                  color=alt.Color(f"{color or x}:N", sort=order, scale=PALETTE,
+                                                  legend=alt.Legend() if color else None))
     err = base.mark_errorbar().encode(y=alt.Y("lo:Q", title=y_title or value), y2="hi:Q")
     return (bars + err).properties(title=title, width=width, height=height)
 
@@ -94,24 +105,32 @@ def save_chart(chart: alt.TopLevelMixin, stem: str | os.PathLike) -> list[Path]:
     "Write `chart` to `stem`.png and `stem`.html atomically; return the two paths."
     stem = Path(stem)
     paths = [stem.with_name(stem.name + ext) for ext in (".png", ".html")]
-    for path in paths: atomic_write(path, lambda tmp, fmt=path.suffix[1:]: chart.save(str(tmp), format=fmt))
+    for path in paths:
+        atomic_write(path, lambda tmp, fmt=path.suffix[1:]: chart.save(str(tmp), format=fmt))
     return paths
 
 # %% ../nbs/05_plots.ipynb #0ea6969a
 def synthetic_chart(curves: pd.DataFrame, finals: pd.DataFrame, title: str) -> alt.VConcatChart:
-    "The paper's three synthetic panels (DPO-family and IPO-family worst-group val loss, max reward error), mean ± SEM."
-    panels = [band_chart(curves[curves.family == f], "iteration", "worst_val_loss", "method", f"{f} family",
-                         f"max group val loss ({f})") for f in ("DPO", "IPO") if (curves.family == f).any()]
-    panels.append(bar_chart(finals, "method", "max_reward_err", "converged reward error", "max reward error", color="method"))
-    return alt.vconcat(alt.hconcat(*panels), title=title)          # one colour per method across the panels
+    """The paper's three synthetic panels (DPO-family and IPO-family worst-group val loss, max
+    reward error), mean ± SEM."""
+    panels = [band_chart(curves[curves.family == f], "iteration", "worst_val_loss", "method",
+                         f"{f} family", f"max group val loss ({f})") for f in ("DPO", "IPO")
+                         if (curves.family == f).any()]
+    panels.append(bar_chart(finals, "method", "max_reward_err", "converged reward error",
+                            "max reward error", color="method"))
+    return alt.vconcat(alt.hconcat(*panels), title=title)  # one colour per method across the panels
 
 def tradeoff_chart(curves: pd.DataFrame, finals: pd.DataFrame, title: str) -> alt.VConcatChart:
-    "The χ sweep: the three panels, plus final worst-group and average val loss against χ per family."
-    long = finals.melt(["family", "chi", "seed"], ["worst_val_loss", "avg_val_loss"], var_name="metric", value_name="loss")
+    """The χ sweep: the three panels, plus final worst-group and average val loss against χ per
+    family."""
+    long = finals.melt(["family", "chi", "seed"], ["worst_val_loss", "avg_val_loss"],
+                       var_name="metric", value_name="loss")
     long["series"] = long.family + " " + long.metric.str.replace("_val_loss", "")
-    vs_chi = [band_chart(long[long.family == f], "chi", "loss", "series", f"{f}: final val loss vs χ", "val loss")
+    vs_chi = [band_chart(long[long.family == f], "chi", "loss", "series",
+                         f"{f}: final val loss vs χ", "val loss")
               for f in ("DPO", "IPO") if (long.family == f).any()]
-    return alt.vconcat(synthetic_chart(curves, finals, ""), alt.hconcat(*vs_chi), title=title).resolve_scale(color="independent")
+    return alt.vconcat(synthetic_chart(curves, finals, ""), alt.hconcat(*vs_chi),
+                       title=title).resolve_scale(color="independent")
 
 # %% ../nbs/05_plots.ipynb #22c8b276
 def _eta_label(eta) -> str: return eta if isinstance(eta, str) else f"{eta:g}"
@@ -120,139 +139,134 @@ def sweep_runs(sweep_dir: str | os.PathLike) -> pd.DataFrame:
     """The finished runs of preference objectives under `sweep_dir`: run folder, objective, seed, η,
     method label (the registry's display name, with η for group-robust ones), countries."""
     d = Path(sweep_dir)
-    if not d.is_dir(): raise FileNotFoundError(f"sweep folder {d} not found: run sweep.ipynb first, or fix the path")
+    if not d.is_dir():
+        raise FileNotFoundError(f"sweep folder {d} not found: run sweep.ipynb first, or fix the "
+                                "path")
     rows = []
     for cfg_path in sorted(d.rglob("config.json")):
         run = cfg_path.parent
         if not ((run / "done.json").is_file() and (run / "log.jsonl").is_file()): continue
         cfg = json.loads(cfg_path.read_text())
-        entry = objective_entry(cfg["objective"])             # one registered elsewhere: name its module in $GRPO_NB_OBJECTIVES
+        # one registered elsewhere: name its module in $GRPO_NB_OBJECTIVES
+        entry = objective_entry(cfg["objective"])
         if not entry.preference: continue                     # the seeds' SFT runs
         eta = cfg["eta"] if entry.group_robust else None
-        rows.append({"run": str(run), "objective": entry.name, "seed": cfg["seed"], "eta": eta, "group_robust": entry.group_robust,
-                     "method": entry.display + (f" η={_eta_label(eta)}" if entry.group_robust else ""),
+        rows.append({"run": str(run), "objective": entry.name, "seed": cfg["seed"], "eta": eta,
+                     "group_robust": entry.group_robust, "method": entry.display
+                     + (f" η={_eta_label(eta)}" if entry.group_robust else ""),
                      "countries": tuple(cfg["countries"]), "data": cfg.get("data", "")})
     if not rows:
-        raise ValueError(f"no finished IPO/GR-IPO runs under {d}: expected run folders with config.json, log.jsonl and "
-                         f"done.json, as sweep.ipynb writes")
-    runs = pd.DataFrame(rows).sort_values(["objective", "eta", "seed"], na_position="first", ignore_index=True,
-                                          key=lambda col: col.map(str) if col.name == "eta" else col)   # η: a number or "auto"
+        raise ValueError(f"no finished IPO/GR-IPO runs under {d}: expected run folders with "
+                         "config.json, log.jsonl and done.json, as sweep.ipynb writes")
+    runs = pd.DataFrame(rows).sort_values(["objective", "eta", "seed"], na_position="first",
+                                          ignore_index=True, # η: a number or "auto"
+                                          key=lambda col: col.map(str) if col.name == "eta"
+                                          else col)
     if runs.countries.nunique() > 1:
-        raise ValueError(f"the runs under {d} use different country lists: {sorted(set(runs.countries))}")
-    if runs.data.nunique() > 1: raise ValueError(f"the runs under {d} were trained on different data: {sorted(set(runs.data))}")
+        raise ValueError(f"the runs under {d} use different country lists: "
+                         f"{sorted(set(runs.countries))}")
+    if runs.data.nunique() > 1:
+        raise ValueError(f"the runs under {d} were trained on different data: "
+                         f"{sorted(set(runs.data))}")
     return runs
 
-FIGURE_METRICS = {"test_loss": "loss", "reward_acc": "rewards/accuracies", "logp_acc": "logps_pol/accuracies"}
+FIGURE_METRICS = {"test_loss": "loss", "reward_acc": "rewards/accuracies",
+                  "logp_acc": "logps_pol/accuracies"}
 "The sweep figures' per-country test metrics: column prefix → metric."
 
 def sweep_frames(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Tidy frames of a sweep's logs: `evals` and `final` (per-country columns `{metric}:{country}`), `train` (weights per
-    step); `data` and `group` name the data and what a group is (a country in GlobalOpinionQA) for the figures' titles."""
+    """Tidy frames of a sweep's logs: `evals` and `final` (per-country columns
+    `{metric}:{country}`), `train` (weights per step); `data` and `group` name the data and what a
+    group is (a country in GlobalOpinionQA) for the figures' titles."""
     countries, data = list(runs.countries.iloc[0]), runs.data.iloc[0]
     worst = {column: metric_key(metric, "test", summary="worst_case") for column, metric in
-             (("max_test_loss", "loss"), ("min_reward_acc", "rewards/accuracies"), ("min_logp_acc", "logps_pol/accuracies"))}
+             (("max_test_loss", "loss"), ("min_reward_acc", "rewards/accuracies"),
+              ("min_logp_acc", "logps_pol/accuracies"))}
     evals, train = [], []
     for r in runs.itertuples():
         df = pd.DataFrame(read_log(r.run))
         tag = {"method": r.method, "seed": r.seed, "run": r.run, "group_robust": r.group_robust}
         ev = df.dropna(subset=[worst["max_test_loss"]])
-        per = {f"{column}:{c}": ev[metric_key(metric, "test", g)] for column, metric in FIGURE_METRICS.items()
-               for g, c in enumerate(countries)}
-        evals.append(pd.DataFrame({"step": ev.step, **{column: ev[key] for column, key in worst.items()}, **per}).assign(**tag))
+        per = {f"{column}:{c}": ev[metric_key(metric, "test", g)]
+               for column, metric in FIGURE_METRICS.items() for g, c in enumerate(countries)}
+        evals.append(pd.DataFrame({"step": ev.step, **{column: ev[key] for column, key
+                                                       in worst.items()}, **per}).assign(**tag))
         tr = df.dropna(subset=[metric_key("loss", "train")])
-        if metric_key("rewards/weights", "train", 0) in tr:                      # only group-robust runs log α
-            weights = {c: tr[metric_key("rewards/weights", "train", g)] for g, c in enumerate(countries)}
+        if metric_key("rewards/weights", "train", 0) in tr:  # only group-robust runs log α
+            weights = {c: tr[metric_key("rewards/weights", "train", g)]
+                       for g, c in enumerate(countries)}
             train.append(pd.DataFrame({"step": tr.step, **weights}).assign(**tag))
     evals = pd.concat(evals, ignore_index=True)
     final = evals.loc[evals.groupby("run").step.idxmax()].reset_index(drop=True)
     goqa = not data or is_goqa(data)
     no_weights = pd.DataFrame(columns=["step", *countries, *tag])
-    return {"evals": evals, "final": final, "train": pd.concat(train, ignore_index=True) if train else no_weights,
+    return {"evals": evals, "final": final,
+            "train": pd.concat(train, ignore_index=True) if train else no_weights,
             "countries": countries, "data": "GlobalOpinionQA" if goqa else Path(data).name,
             "group": "country" if goqa else "group"}
 
-def per_country(df: pd.DataFrame, metric: str, countries: Sequence[str], group: str = "country") -> pd.DataFrame:
+def per_country(df: pd.DataFrame, metric: str, countries: Sequence[str],
+                group: str = "country") -> pd.DataFrame:
     "Long frame of `{metric}:{country}` columns: method, seed, step, `group` (the country), value."
     cols = [f"{metric}:{c}" for c in countries]
     long = df.melt(["method", "seed", "step"], cols, var_name=group, value_name=metric)
     long[group] = long[group].str.split(":", n=1).str[1]
     return long
 
-def grouped_bar_chart(df: pd.DataFrame, x: str, group: str, value: str, title: str, y_title: str | None = None,
+def grouped_bar_chart(df: pd.DataFrame, x: str, group: str, value: str, title: str,
+                      y_title: str | None = None,
                       width: int = 300, height: int = 180) -> alt.LayerChart:
     "Bars of the mean of `value` per (`x`, `group`) side by side, with ± SEM error bars."
     s = mean_sem(df, [x, group], value)
     xo, go = list(dict.fromkeys(s[x])), list(dict.fromkeys(s[group]))
-    base = alt.Chart(s).encode(x=alt.X(f"{x}:N", title=None, sort=xo), xOffset=alt.XOffset(f"{group}:N", sort=go))
-    bars = base.mark_bar().encode(y=alt.Y("mean:Q", title=y_title or value), color=alt.Color(f"{group}:N", sort=go, scale=PALETTE))
-    return (bars + base.mark_errorbar().encode(y=alt.Y("lo:Q", title=y_title or value), y2="hi:Q")).properties(title=title, width=width, height=height)
+    base = alt.Chart(s).encode(x=alt.X(f"{x}:N", title=None, sort=xo),
+                               xOffset=alt.XOffset(f"{group}:N", sort=go))
+    bars = base.mark_bar().encode(y=alt.Y("mean:Q", title=y_title or value),
+                                  color=alt.Color(f"{group}:N", sort=go, scale=PALETTE))
+    return (bars
+            + base.mark_errorbar().encode(y=alt.Y("lo:Q", title=y_title or value),
+                                          y2="hi:Q")).properties(title=title, width=width,
+                                                                 height=height)
 
 def goqa_fig3(fr: dict) -> alt.VConcatChart:
-    "Paper Fig 3: worst-group test loss and reward accuracy, per-country test loss; min log-prob accuracy and GR weights over training; log-prob accuracy at the start."
-    final, evals, train, countries, g = fr["final"], fr["evals"], fr["train"], fr["countries"], fr["group"]
-    top = alt.hconcat(bar_chart(final, "method", "max_test_loss", "max group test loss", color="method"),
-                      bar_chart(final, "method", "min_reward_acc", "min group reward accuracy (test)", color="method"),
-                      grouped_bar_chart(per_country(final, "test_loss", countries, g), g, "method", "test_loss", f"test loss per {g}"))
+    """Paper Fig 3: worst-group test loss and reward accuracy, per-country test loss; min log-prob
+    accuracy and GR weights over training; log-prob accuracy at the start."""
+    final, evals, train = fr["final"], fr["evals"], fr["train"]
+    countries, g = fr["countries"], fr["group"]
+    top = alt.hconcat(bar_chart(final, "method", "max_test_loss", "max group test loss",
+                                color="method"),
+                      bar_chart(final, "method", "min_reward_acc",
+                                "min group reward accuracy (test)", color="method"),
+                      grouped_bar_chart(per_country(final, "test_loss", countries, g), g, "method",
+                                        "test_loss", f"test loss per {g}"))
     start = per_country(evals[evals.step == 0], "logp_acc", countries, g)
     gr = train[train.group_robust.astype(bool)]
-    weights = [band_chart(gr[gr.method == m].melt(["method", "seed", "step", "run"], countries, var_name=g, value_name="weight"),
-                          "step", "weight", g, f"{m}: group weights (train)") for m in dict.fromkeys(gr.method)]
-    bottom = alt.hconcat(band_chart(evals, "step", "min_logp_acc", "method", "min group log-prob accuracy (test)"), *weights,
-                         grouped_bar_chart(start, g, "method", "logp_acc", "log-prob accuracy at the start (test)"))
-    return alt.vconcat(top, bottom.resolve_scale(color="independent"), title=f"{fr['data']} (paper Fig 3)")
+    weights = [band_chart(gr[gr.method == m].melt(["method", "seed", "step", "run"], countries,
+                                                  var_name=g, value_name="weight"),
+                          "step", "weight", g, f"{m}: group weights (train)")
+                          for m in dict.fromkeys(gr.method)]
+    bottom = alt.hconcat(band_chart(evals, "step", "min_logp_acc", "method",
+                                    "min group log-prob accuracy (test)"), *weights,
+                         grouped_bar_chart(start, g, "method", "logp_acc",
+                                           "log-prob accuracy at the start (test)"))
+    return alt.vconcat(top, bottom.resolve_scale(color="independent"),
+                       title=f"{fr['data']} (paper Fig 3)")
 
 def goqa_fig13(fr: dict) -> alt.VConcatChart:
-    "Paper Fig 13: worst-group test loss and reward accuracy over training; per-country log-prob accuracy at the end of GR training."
+    """Paper Fig 13: worst-group test loss and reward accuracy over training; per-country log-prob
+    accuracy at the end of GR training."""
     final, evals, countries, g = fr["final"], fr["evals"], fr["countries"], fr["group"]
     end = per_country(final[final.group_robust.astype(bool)], "logp_acc", countries, g)
     return alt.hconcat(band_chart(evals, "step", "max_test_loss", "method", "max group test loss"),
-                       band_chart(evals, "step", "min_reward_acc", "method", "min group reward accuracy (test)"),
-                       grouped_bar_chart(end, g, "method", "logp_acc", "log-prob accuracy at the end (test)"),
+                       band_chart(evals, "step", "min_reward_acc", "method",
+                                  "min group reward accuracy (test)"),
+                       grouped_bar_chart(end, g, "method", "logp_acc",
+                                         "log-prob accuracy at the end (test)"),
                        title=f"{fr['data']} (paper Fig 13)").resolve_scale(color="independent")
 
 def mean_sem_table(df: pd.DataFrame, cols: Sequence[str], by: str = "method") -> pd.DataFrame:
     "Mean ± SEM over seeds of `cols`, one row per `by` value."
     g = df.groupby(by, sort=False)[list(cols)]
     m, s = g.mean(), g.sem().fillna(0.0)
-    return pd.DataFrame({c: [f"{a:.4g} ± {b:.2g}" for a, b in zip(m[c], s[c])] for c in cols}, index=m.index)
-
-# %% ../nbs/05_plots.ipynb #72a3e025
-FEW = alt.Scale(scheme="tableau10")
-"Colours for a few series (methods of the verdict): one distinct hue each, unlike `PALETTE`'s light/dark pairs."
-
-def interval_chart(per_country: pd.DataFrame, title: str, y_title: str, width: int = 320, height: int = 180) -> alt.LayerChart:
-    "Per country, each method's estimate (`mean`) with its interval (`lo`, `hi`), methods side by side."
-    xo, mo = list(dict.fromkeys(per_country.country)), list(dict.fromkeys(per_country.method))
-    base = alt.Chart(per_country).encode(x=alt.X("country:N", sort=xo, title=None), xOffset=alt.XOffset("method:N", sort=mo),
-                                         color=alt.Color("method:N", sort=mo, scale=FEW))
-    points = base.mark_point(filled=True, size=45).encode(y=alt.Y("mean:Q", title=y_title, scale=alt.Scale(zero=False)))
-    bars = base.mark_errorbar().encode(y=alt.Y("lo:Q", title=y_title), y2="hi:Q")
-    return (points + bars).properties(title=title, width=width, height=height)
-
-def weights_chart(weights: pd.DataFrame, columns: int = 5) -> alt.FacetChart:
-    "Group weights α over training steps per country, one panel per fold, one dash per seed (`step`, `country`, `weight`, `fold`, `seed`)."
-    return alt.Chart(weights).mark_line().encode(
-        x=alt.X("step:Q"), y=alt.Y("weight:Q", title="group weight α"), color=alt.Color("country:N"),
-        strokeDash=alt.StrokeDash("seed:N", title="seed")
-    ).properties(width=170, height=130).facet(facet=alt.Facet("fold:N", title="fold"), columns=columns)
-
-def curves_chart(curves: pd.DataFrame, title: str, width: int = 300, height: int = 200) -> alt.HConcatChart:
-    "Held-out worst-country and average loss against the share of training, per method, with interval bands."
-    mo = list(dict.fromkeys(curves.method))
-    def panel(stat, name):
-        base = alt.Chart(curves[curves.stat == stat]).encode(
-            x=alt.X("share:Q", title="share of training (0 = SFT)"), color=alt.Color("method:N", sort=mo, scale=FEW))
-        band = base.mark_area(opacity=0.2).encode(y=alt.Y("lo:Q", title=name, scale=alt.Scale(zero=False)), y2="hi:Q")
-        return (band + base.mark_line(point=True).encode(y="value:Q")).properties(title=name, width=width, height=height)
-    return alt.hconcat(panel("worst", "worst-country held-out loss"), panel("average", "average held-out loss")
-                       ).properties(title=title)
-
-def frontier_chart(curves: pd.DataFrame, title: str, width: int = 320, height: int = 240) -> alt.LayerChart:
-    "Worst-country against average held-out loss, one point per checkpoint, per method (training runs right to left)."
-    wide = curves.pivot_table(index=["method", "checkpoint", "share"], columns="stat", values="value").reset_index()
-    mo = list(dict.fromkeys(curves.method))
-    base = alt.Chart(wide).encode(x=alt.X("average:Q", title="average held-out loss", scale=alt.Scale(zero=False)),
-                                  y=alt.Y("worst:Q", title="worst-country held-out loss", scale=alt.Scale(zero=False)),
-                                  color=alt.Color("method:N", sort=mo, scale=FEW), order="checkpoint:Q")
-    return (base.mark_line() + base.mark_point(filled=True).encode(tooltip=["method", "share", "average", "worst"])
-            ).properties(title=title, width=width, height=height)
+    return pd.DataFrame({c: [f"{a:.4g} ± {b:.2g}" for a, b in zip(m[c], s[c])] for c in cols},
+                        index=m.index)

@@ -50,7 +50,9 @@ def atomic_dir(path: str | os.PathLike, write) -> None:
 def read_log(run_dir: str | os.PathLike) -> list[dict]:
     "The run log of a run folder, one dict per logged step (a torn last line is ignored)."
     p = Path(run_dir) / "log.jsonl"
-    if not p.is_file(): raise FileNotFoundError(f"{run_dir} has no log.jsonl: not a grpo_nb run folder, or it never started")
+    if not p.is_file():
+        raise FileNotFoundError(f"{run_dir} has no log.jsonl: not a grpo_nb run folder, or it "
+                                "never started")
     out = []
     for line in p.read_text().splitlines():
         try: out.append(json.loads(line))
@@ -59,15 +61,18 @@ def read_log(run_dir: str | os.PathLike) -> list[dict]:
 
 # %% ../nbs/02b_runs.ipynb #14a5cb48
 SPLIT_TAGS = {"train": "train", "val": "vald", "test": "eval"}
-"The run log's name of each split (the seed code's); read by `metric_key` and `parse_metric_key` only."
+"""The run log's name of each split (the seed code's); read by `metric_key` and `parse_metric_key`
+only."""
 SUMMARIES = ("worst_case", "average")
 "Summaries over groups: the worst group (highest loss, lowest accuracy) and the mean over groups."
 
 def metric_key(metric: str, split: str, group: int | None = None, summary: str = "") -> str:
     """The log key of `metric` (`loss`, `rewards/accuracies`, …) on `split`: per `group`, or its
     `summary` over groups, or (neither) the value itself."""
-    if split not in SPLIT_TAGS: raise ValueError(f"unknown split {split!r}; one of {list(SPLIT_TAGS)}")
-    if summary and summary not in SUMMARIES: raise ValueError(f"unknown summary {summary!r}; one of {SUMMARIES}")
+    if split not in SPLIT_TAGS:
+        raise ValueError(f"unknown split {split!r}; one of {list(SPLIT_TAGS)}")
+    if summary and summary not in SUMMARIES:
+        raise ValueError(f"unknown summary {summary!r}; one of {SUMMARIES}")
     head, _, tail = metric.partition("/")
     key = f"{head}_{SPLIT_TAGS[split]}/{tail}" if tail else f"{head}/{SPLIT_TAGS[split]}"
     if group is not None: key = f"{key}_{group}"
@@ -82,10 +87,11 @@ def parse_metric_key(key: str) -> tuple[str, str, int | None, str] | None:
     group, tail = (int(number), stem) if number.isdigit() and stem else (None, tail)
     tags = {tag: split for split, tag in SPLIT_TAGS.items()}
     if sep and tail in tags: metric, split = head, tags[tail]                    # loss/eval
-    elif sep and head.rpartition("_")[2] in tags:                                 # rewards_eval/accuracies
+    elif sep and head.rpartition("_")[2] in tags:  # rewards_eval/accuracies
         metric, split = f"{head.rpartition('_')[0]}/{tail}", tags[head.rpartition("_")[2]]
     else: return None
-    return (metric, split, group, summary) if metric_key(metric, split, group, summary) == key else None
+    return (metric, split, group, summary) if metric_key(metric, split, group,
+                                                         summary) == key else None
 
 # %% ../nbs/02b_runs.ipynb #206d7c89
 LOCK = ".lock"
@@ -116,11 +122,14 @@ def run_lock(out: str | os.PathLike):
         except FileExistsError:
             pid = _holder(lock)
             if pid and _alive(pid):
-                raise RuntimeError(f"run folder {out} is in use by process {pid} (lock file {lock}): wait for that run to end, "
-                                   f"or use another out_dir; if no such run is going on, delete the lock file") from None
+                raise RuntimeError(f"run folder {out} is in use by process {pid} (lock file "
+                                   f"{lock}): wait for that run to end, or use another out_dir; if "
+                                   "no such run is going on, delete the lock file") from None
             log.warning("taking over %s: the process %s that held it is gone", lock, pid or "?")
             lock.unlink(missing_ok=True)
-    else: raise RuntimeError(f"could not lock run folder {out}: {lock} keeps reappearing; is another run starting there?")
+    else:
+        raise RuntimeError(f"could not lock run folder {out}: {lock} keeps reappearing; is another "
+                           "run starting there?")
     os.write(fd, str(os.getpid()).encode())
     os.close(fd)
     try: yield lock
@@ -133,30 +142,36 @@ def is_run_folder(out: str | os.PathLike) -> bool:
     try: return "objective" in json.loads((Path(out) / "config.json").read_text())
     except (OSError, ValueError, TypeError): return False
 
-def _holds_something(out: Path) -> bool: return out.is_dir() and any(p.name != LOCK for p in out.iterdir())
+def _holds_something(out: Path) -> bool:
+    return out.is_dir() and any(p.name != LOCK for p in out.iterdir())
 
 def refuse_foreign(out: str | os.PathLike) -> None:
     "Raise if `out` is a file, or a non-empty folder that holds no grpo_nb run."
     out = Path(out)
-    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"out_dir {out} is a file, not a run folder: choose another out_dir")
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"out_dir {out} is a file, not a run folder: choose another "
+                                 "out_dir")
     if _holds_something(out) and not is_run_folder(out):
-        raise FileExistsError(f"folder {out} is not empty and holds no grpo_nb run (no config.json of one): refusing to write "
-                              f"into it; choose a new or empty folder")
+        raise FileExistsError(f"folder {out} is not empty and holds no grpo_nb run (no config.json "
+                              "of one): refusing to write into it; choose a new or empty folder")
 
-def check_run_dir(out: str | os.PathLike, config: dict, defaults: dict, resume: bool = False, overwrite: bool = False,
-                  may_change: Sequence[str] = ()) -> None:
+def check_run_dir(out: str | os.PathLike, config: dict, defaults: dict, resume: bool = False,
+                  overwrite: bool = False, may_change: Sequence[str] = ()) -> None:
     """Refuse a foreign folder, and an existing run unless resumed with the same `config` or
     overwritten (which empties it)."""
     out = Path(out)
     refuse_foreign(out)
     if not _holds_something(out): return
     if resume:
-        old = {**defaults, **json.loads((out / "config.json").read_text())}    # a field added since: its default
-        diff = {k: (old.get(k), v) for k, v in config.items() if k not in may_change and old.get(k) != v}
+        # a field added since: its default
+        old = {**defaults, **json.loads((out / "config.json").read_text())}
+        diff = {k: (old.get(k), v) for k, v in config.items() if k not in may_change
+                and old.get(k) != v}
         if diff: raise ValueError(f"cannot resume {out}: its config differs in {diff} (old, new)")
         return
     if not overwrite:
-        raise FileExistsError(f"run folder {out} is not empty: pass resume=True to continue it or overwrite=True to start over")
+        raise FileExistsError(f"run folder {out} is not empty: pass resume=True to continue it or "
+                              "overwrite=True to start over")
     for p in out.iterdir():
         if p.name == LOCK: continue
         if p.is_dir(): shutil.rmtree(p)
@@ -164,7 +179,8 @@ def check_run_dir(out: str | os.PathLike, config: dict, defaults: dict, resume: 
 
 # %% ../nbs/02b_runs.ipynb #5caa7b4a
 class PhaseClock:
-    "Exclusive wall time (and pairs scored) per named phase of a run; `with clock(name, pairs): ...`."
+    """Exclusive wall time (and pairs scored) per named phase of a run; `with clock(name, pairs):
+    ...`."""
     def __init__(self):
         self.seconds, self.pairs, self.stack = {}, {}, []
         self.start = self.mark = time.perf_counter()
@@ -172,7 +188,8 @@ class PhaseClock:
     def _charge(self) -> float:
         "Charge the time since the last mark to the innermost open phase; return now."
         now = time.perf_counter()
-        if self.stack: self.seconds[self.stack[-1]] = self.seconds.get(self.stack[-1], 0.0) + now - self.mark
+        if self.stack:
+            self.seconds[self.stack[-1]] = self.seconds.get(self.stack[-1], 0.0) + now - self.mark
         self.mark = now
         return now
 
@@ -187,10 +204,12 @@ class PhaseClock:
             self.pairs[name] = self.pairs.get(name, 0) + pairs
 
     def profile(self) -> dict[str, float]:
-        "Seconds per phase, pairs/s where pairs were counted, `other` and `total` (seconds since the clock started)."
+        """Seconds per phase, pairs/s where pairs were counted, `other` and `total` (seconds since
+        the clock started)."""
         total = time.perf_counter() - self.start
         out = {f"{k}_s": round(v, 3) for k, v in self.seconds.items()}
-        out.update({f"{k}_pairs_per_s": round(n / self.seconds[k], 3) for k, n in self.pairs.items() if n and self.seconds[k]})
+        out.update({f"{k}_pairs_per_s": round(n / self.seconds[k], 3)
+                    for k, n in self.pairs.items() if n and self.seconds[k]})
         out.update(other_s=round(total - sum(self.seconds.values()), 3), total_s=round(total, 3))
         return out
 
@@ -200,7 +219,9 @@ def profile_table(profile: dict) -> str:
     for k, v in profile.items():
         if not k.endswith("_s") or k.endswith("_per_s") or k == "total_s": continue
         rate = profile.get(f"{k[:-2]}_pairs_per_s")
-        rows.append(f"{k[:-2]:<11}{v:9.1f} s {100 * v / total:5.1f} %" + (f"  {rate:6.2f} pairs/s" if rate else ""))
-    machine = [f"on {profile['machine']}"] if "machine" in profile else []     # a run's done.json names it
+        rows.append(f"{k[:-2]:<11}{v:9.1f} s {100 * v / total:5.1f} %"
+                    + (f"  {rate:6.2f} pairs/s" if rate else ""))
+    # a run's done.json names it
+    machine = [f"on {profile['machine']}"] if "machine" in profile else []
     return "\n".join(rows + [f"{'total':<11}{total:9.1f} s"] + machine)
 

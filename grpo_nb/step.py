@@ -30,8 +30,9 @@ def make_accelerator() -> Accelerator:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     acc = Accelerator(cpu=world > 1 and not torch.cuda.is_available())
     if acc.num_processes != world:
-        raise RuntimeError(f"launched as {world} processes but accelerate set up {acc.num_processes}: something touched accelerate's "
-                           f"state before the trainer (e.g. load_policy before train); call train first")
+        raise RuntimeError(f"launched as {world} processes but accelerate set up "
+                           f"{acc.num_processes}: something touched accelerate's state before the "
+                           "trainer (e.g. load_policy before train); call train first")
     return acc
 
 def on_main(accelerator: Accelerator, fn) -> None:
@@ -41,7 +42,8 @@ def on_main(accelerator: Accelerator, fn) -> None:
     if accelerator.is_main_process:
         try: fn()
         except Exception as e: err = e
-    msg = broadcast_object_list([err and f"{type(err).__name__}: {err}"])[0] if accelerator.num_processes > 1 else None
+    msg = broadcast_object_list([err and f"{type(err).__name__}: {err}"])[
+        0] if accelerator.num_processes > 1 else None
     if err is not None: raise err
     if msg: raise RuntimeError(f"the main process stopped: {msg}")
 
@@ -49,14 +51,16 @@ def same_on_all_processes(accelerator: Accelerator, t: torch.Tensor, what: str) 
     "Raise if tensor `t` is not bitwise the same on every process (a no-op with one process)."
     if accelerator.num_processes == 1: return
     every = accelerator.gather(t.to(accelerator.device)[None]).cpu()
-    if not (every == every[0]).all(): raise RuntimeError(f"{what} differs between processes: {every.tolist()}")
+    if not (every == every[0]).all():
+        raise RuntimeError(f"{what} differs between processes: {every.tolist()}")
 
 # %% ../nbs/03_step.ipynb #c3d38277
 def tokenised_split(ds, tok, cfg: TrainConfig, one_per_record: bool = False) -> dict:
     """A split as packed [prompt, chosen, rejected] token sequences and group ids (each record once
     if `one_per_record`); message lists are rendered through the tokenizer's chat template first."""
     kw = dict(max_length=cfg.max_length, max_prompt_length=cfg.max_prompt_length)
-    if one_per_record:    # SFT: one example per (group, prompt, chosen); in GOQA a record and its top option's letter
+    # SFT: one example per (group, prompt, chosen); in GOQA a record and its top option's letter
+    if one_per_record:
         seen, keep = set(), []
         for i, key in enumerate(zip(ds["group"], ds["question_id"], map(repr, ds["chosen"]))):
             if key not in seen:
@@ -64,8 +68,10 @@ def tokenised_split(ds, tok, cfg: TrainConfig, one_per_record: bool = False) -> 
                 keep.append(i)
         ds = ds.select(keep)
     rows = zip(ds["prompt"], ds["chosen"], ds["rejected"])
-    if is_conversational(ds): rows = ((p, *rs) for p, rs in (render_chat(tok, p, [c, r]) for p, c, r in rows))
-    return {"packed": [pack(tok, p, [c, r], **kw) for p, c, r in rows], "group": torch.tensor(ds["group"], dtype=torch.long)}
+    if is_conversational(ds):
+        rows = ((p, *rs) for p, rs in (render_chat(tok, p, [c, r]) for p, c, r in rows))
+    return {"packed": [pack(tok, p, [c, r], **kw) for p, c, r in rows],
+            "group": torch.tensor(ds["group"], dtype=torch.long)}
 
 def rank_share(items: Sequence, world: int, rank: int) -> list:
     """Process `rank`'s contiguous share of `items` split over `world` processes (the last ones may
@@ -73,21 +79,27 @@ def rank_share(items: Sequence, world: int, rank: int) -> list:
     share = math.ceil(len(items) / world)
     return list(items[rank * share:(rank + 1) * share])
 
-def pair_logps(model, split: dict, idx: Sequence[int], precision: str = "fp32", per_row: int = 0) -> torch.Tensor:
-    """Summed log-probs `[len(idx), 2]` (chosen, rejected) of pairs `idx`, one packed batch of rows of
-    `per_row` pairs (with a graph when grad is on), the forward in `precision`."""
-    return packed_logps(model, collate_packed([split["packed"][j] for j in idx], per_row=per_row), precision).float()
+def pair_logps(model, split: dict, idx: Sequence[int], precision: str = "fp32",
+               per_row: int = 0) -> torch.Tensor:
+    """Summed log-probs `[len(idx), 2]` (chosen, rejected) of pairs `idx`, one packed batch of rows
+    of `per_row` pairs (with a graph when grad is on), the forward in `precision`."""
+    return packed_logps(model, collate_packed([split["packed"][j] for j in idx], per_row=per_row),
+                        precision).float()
 
-def split_logps(model, split: dict, idx: Sequence[int], batch_size: int, accelerator: Accelerator | None = None,
+def split_logps(model, split: dict, idx: Sequence[int], batch_size: int,
+                accelerator: Accelerator | None = None,
                 precision: str = "fp32", per_row: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """Summed log-probs (chosen, rejected) of pairs `idx`, no gradient, `batch_size` pairs a forward in
-    rows of `per_row`; shared over processes."""
-    if accelerator is not None and accelerator.num_processes > 1:     # each process scores its share, every process gets all
+    """Summed log-probs (chosen, rejected) of pairs `idx`, no gradient, `batch_size` pairs a forward
+    in rows of `per_row`; shared over processes."""
+    # each process scores its share, every process gets all
+    if accelerator is not None and accelerator.num_processes > 1:
         mine = rank_share(idx, accelerator.num_processes, accelerator.process_index)
-        parts = gather_object([split_logps(model, split, mine, batch_size, precision=precision, per_row=per_row)])
+        parts = gather_object([split_logps(model, split, mine, batch_size, precision=precision,
+                                           per_row=per_row)])
         return torch.cat([w for w, _ in parts]), torch.cat([l for _, l in parts])
     with torch.no_grad():
-        lp = [pair_logps(model, split, idx[s:s + batch_size], precision, per_row).cpu() for s in range(0, len(idx), batch_size)]
+        lp = [pair_logps(model, split, idx[s:s + batch_size], precision, per_row).cpu()
+              for s in range(0, len(idx), batch_size)]
     out = torch.cat(lp) if lp else torch.zeros(0, 2)
     return out[:, 0], out[:, 1]
 
@@ -95,10 +107,12 @@ def split_logps(model, split: dict, idx: Sequence[int], batch_size: int, acceler
 def group_means(values: torch.Tensor, groups: torch.Tensor, k: int) -> torch.Tensor:
     "Mean of `values` per group id (NaN for an empty group)."
     s = torch.zeros(k, dtype=torch.float64).index_add(0, groups, values.double())
-    n = torch.zeros(k, dtype=torch.float64).index_add(0, groups, torch.ones_like(values, dtype=torch.float64))
+    n = torch.zeros(k, dtype=torch.float64).index_add(0, groups,
+                                                      torch.ones_like(values, dtype=torch.float64))
     return s / n
 
-def metric_record(per_pair: dict[str, torch.Tensor], groups: torch.Tensor, k: int, split: str) -> dict[str, float]:
+def metric_record(per_pair: dict[str, torch.Tensor], groups: torch.Tensor, k: int,
+                  split: str) -> dict[str, float]:
     """Per-group means of per-pair metrics on `split` with worst-case and average summaries, under
     the keys `metric_key` builds."""
     rec = {}
@@ -114,20 +128,24 @@ def metric_record(per_pair: dict[str, torch.Tensor], groups: torch.Tensor, k: in
 
 @contextlib.contextmanager
 def adapter_merged(model):
-    """`model`'s LoRA adapter folded into its base weights for a pass without gradient, the base weights
-    restored bit for bit afterwards; a model without an adapter, with quantised base weights, or already
-    inside this context, as is."""
+    """`model`'s LoRA adapter folded into its base weights for a pass without gradient, the base
+    weights restored bit for bit afterwards; a model without an adapter, with quantised base
+    weights, or already inside this context, as is."""
     from peft.tuners.lora import LoraLayer
     layers = [m for m in model.modules() if isinstance(m, LoraLayer)]
-    if not layers or getattr(model, "is_loaded_in_4bit", False) or getattr(model, "adapter_folded", False):
+    if not layers or getattr(model, "is_loaded_in_4bit", False) or getattr(model, "adapter_folded",
+                                                                           False):
         yield model
         return
     bases = [layer.get_base_layer() for layer in layers]
     stored = [base.weight.data for base in bases]               # put back afterwards, untouched
-    with torch.no_grad(), model.disable_adapter():              # the adapter's own path off: ΔW is in the weights
+    # the adapter's own path off: ΔW is in the weights
+    with torch.no_grad(), model.disable_adapter():
         for layer, base, weights in zip(layers, bases, stored):
-            delta = sum(layer.get_delta_weight(name) for name in layer.active_adapters if name in layer.lora_A)
-            exact = getattr(base, "weight_fp32", weights)       # fp32, also where bf16 is stored (model.cast_frozen_weights)
+            delta = sum(layer.get_delta_weight(name) for name in layer.active_adapters
+                        if name in layer.lora_A)
+            # fp32, also where bf16 is stored (precision.cast_frozen_weights)
+            exact = getattr(base, "weight_fp32", weights)
             base.weight.data = (exact + delta).to(weights.dtype)   # W + ΔW in fp32, rounded once
         model.adapter_folded = True
         try: yield model
@@ -136,7 +154,8 @@ def adapter_merged(model):
             for base, weights in zip(bases, stored): base.weight.data = weights
 
 def evaluate(model, split: dict, ref: tuple | None, objective, cfg: TrainConfig, split_name: str,
-             accelerator: Accelerator | None = None, logps: tuple | None = None) -> dict[str, float]:
+             accelerator: Accelerator | None = None, logps: tuple | None = None) -> dict[str,
+                                                                                         float]:
     """Per-group loss and pair metrics of `model` (unwrapped) on a whole split, shared over the
     processes of `accelerator` (`split_name`: val or test); `logps`: the policy's (chosen,
     rejected) log-probs when known."""
@@ -144,7 +163,8 @@ def evaluate(model, split: dict, ref: tuple | None, objective, cfg: TrainConfig,
     idx = list(range(len(split["group"])))
     if logps is None:
         with adapter_merged(model):
-            logps = split_logps(model, split, idx, cfg.eval_batch_size, accelerator, cfg.precision, cfg.pairs_per_row)
+            logps = split_logps(model, split, idx, cfg.eval_batch_size, accelerator, cfg.precision,
+                                cfg.pairs_per_row)
     pol_w, pol_l = logps
     per = {"loss": objective.losses(pol_w, pol_l, ref), **objective.metrics(pol_w, pol_l, ref)}
     return metric_record(per, split["group"], len(cfg.countries), split_name)
@@ -154,7 +174,8 @@ def reference_key(model, splits: dict, precision: str = "fp32", per_row: int = 0
     """Names a reference pass: the starting weights (LoRA adapters excluded), every pair's token
     ids, the dtype, the compute precision and the pairs per row (both change the last bits)."""
     h = hashlib.blake2b(digest_size=20)
-    if precision != "fp32" or per_row: h.update(f"{precision} {per_row}".encode())   # one-row fp32: the keys of before
+    # one-row fp32: the keys of before
+    if precision != "fp32" or per_row: h.update(f"{precision} {per_row}".encode())
     for name, p in model.named_parameters():
         if "lora_" in name: continue
         h.update(name.encode())
@@ -164,23 +185,27 @@ def reference_key(model, splits: dict, precision: str = "fp32", per_row: int = 0
         h.update(json.dumps([(e["input_ids"], e["lengths"]) for e in splits[s]["packed"]]).encode())
     return h.hexdigest()
 
-def reference_logps(model, splits, objective, cfg, accelerator: Accelerator | None = None, clock=None) -> dict:
+def reference_logps(model, splits, objective, cfg, accelerator: Accelerator | None = None,
+                    clock=None) -> dict:
     """Reference log-probs of every pair: once, with the starting weights (LoRA adapter off), cached
     by `reference_key`; the pass is timed as phase "reference" on `clock` (a `runs.PhaseClock`)."""
     if not objective.needs_reference: return {}
-    path = cache_dir() / "ref_logps" / f"{reference_key(model, splits, cfg.precision, cfg.pairs_per_row)}.pt"
+    key = reference_key(model, splits, cfg.precision, cfg.pairs_per_row)
+    path = cache_dir() / "ref_logps" / f"{key}.pt"
     if path.exists():
         try: return torch.load(path)
-        except Exception as e: log.warning("recomputing unreadable reference cache %s (%s)", path, e)
+        except Exception as e:
+            log.warning("recomputing unreadable reference cache %s (%s)", path, e)
     model.eval()
     ctx = model.disable_adapter() if hasattr(model, "disable_adapter") else contextlib.nullcontext()
     n_pairs = sum(len(sp["group"]) for sp in splits.values())
     with ctx, clock("reference", pairs=n_pairs) if clock else contextlib.nullcontext():
-        refs = {s: split_logps(model, sp, list(range(len(sp["group"]))), cfg.eval_batch_size, accelerator, cfg.precision,
-                               cfg.pairs_per_row)
+        refs = {s: split_logps(model, sp, list(range(len(sp["group"]))), cfg.eval_batch_size,
+                               accelerator, cfg.precision, cfg.pairs_per_row)
                 for s, sp in splits.items()}
     model.train()
-    if accelerator is None or accelerator.is_main_process: atomic_write(path, lambda p: torch.save(refs, p))
+    if accelerator is None or accelerator.is_main_process:
+        atomic_write(path, lambda p: torch.save(refs, p))
     return refs
 
 # %% ../nbs/03_step.ipynb #792308e5
@@ -188,37 +213,51 @@ def _micro_losses(model, split, ref, b, objective, cfg):
     "Per-pair training losses (with graph) of micro-batch `b` and its per-pair metrics."
     lp = pair_logps(model, split, b, cfg.precision, cfg.pairs_per_row)
     pol_w, pol_l = lp[:, 0], lp[:, 1]
-    ref_b = (ref[0][b].to(lp.device), ref[1][b].to(lp.device)) if objective.needs_reference else None
-    metrics = objective.metrics(pol_w.detach(), pol_l.detach(), ref_b) if objective.train_metrics else {}
+    ref_b = (ref[0][b].to(lp.device),
+             ref[1][b].to(lp.device)) if objective.needs_reference else None
+    metrics = objective.metrics(pol_w.detach(), pol_l.detach(),
+                                ref_b) if objective.train_metrics else {}
     return objective.losses(pol_w, pol_l, ref_b), metrics
 
-def rank_micro_batches(batch: Sequence[int], batch_size: int, world: int = 1, rank: int = 0) -> list[list[int]]:
+def rank_micro_batches(batch: Sequence[int], batch_size: int, world: int = 1,
+                       rank: int = 0) -> list[list[int]]:
     """This process's micro-batches of a global batch: its share in pieces of `batch_size`, as many
     on every process."""
-    mine, n = rank_share(batch, world, rank), max(1, math.ceil(math.ceil(len(batch) / world) / batch_size))
+    mine, n = rank_share(batch, world,
+                         rank), max(1, math.ceil(math.ceil(len(batch) / world) / batch_size))
     return [mine[i * batch_size:(i + 1) * batch_size] for i in range(n)]
 
-def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, objective, accelerator: Accelerator) -> dict:
+def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, objective,
+               accelerator: Accelerator) -> dict:
     """One step's forward and backward on the global `batch` (this process's share); moves a group-
     robust objective's α."""
     world, groups, n_groups = accelerator.num_processes, split["group"], len(cfg.countries)
     micro = rank_micro_batches(batch, cfg.batch_size, world, accelerator.process_index)
-    def run(b):      # an empty micro-batch still runs (on one pair, weight 0) so every process makes the same DDP calls
+    # an empty micro-batch still runs (on one pair, weight 0) so every process makes the same DDP
+    # calls
+    def run(b):
         losses, m = _micro_losses(model, split, ref, b or batch[:1], objective, cfg)
         return (losses, m) if b else (losses * 0, None)
-    # DDP reads "sync gradients?" at the forward: all but the last micro-batch run without it. The backward is
-    # scaled by W because DDP averages gradients over processes and the step needs their sum.
-    def sync_if_last(i): return accelerator.no_sync(model) if i < len(micro) - 1 else contextlib.nullcontext()
+    # DDP reads "sync gradients?" at the forward: all but the last micro-batch run without it. The
+    # backward is scaled by W because DDP averages gradients over processes and the step needs their
+    # sum.
+    def sync_if_last(i):
+        return accelerator.no_sync(model) if i < len(micro) - 1 else contextlib.nullcontext()
     forwards, parts = [], []
-    if objective.weighs_batch:   # α moves on the global batch's group losses before any backward: every forward first
+    # α moves on the global batch's group losses before any backward: every forward first
+    if objective.weighs_batch:
         for i, b in enumerate(micro):
             with sync_if_last(i): forwards.append(run(b))
-        L = sum(objective.group_losses(losses.detach(), groups[b or batch[:1]]) for (losses, _), b in zip(forwards, micro))
-        L = accelerator.reduce(L.double(), "sum").cpu()          # each process's group losses, summed over processes
+        L = sum(objective.group_losses(losses.detach(), groups[b or batch[:1]]) for (losses, _),
+                b in zip(forwards, micro))
+        # each process's group losses, summed over processes
+        L = accelerator.reduce(L.double(), "sum").cpu()
         objective.update(L)
-        parts = [objective.loss(losses, groups[b or batch[:1]]) for (losses, _), b in zip(forwards, micro)]
-        accelerator.backward(sum(parts) * world)  # one backward through every graph: DDP reduces the summed gradient once
-    else:            # each micro-batch's forward and backward in turn, at the memory of one micro-batch
+        parts = [objective.loss(losses, groups[b or batch[:1]]) for (losses, _),
+                 b in zip(forwards, micro)]
+        # one backward through every graph: DDP reduces the summed gradient once
+        accelerator.backward(sum(parts) * world)
+    else:  # each micro-batch's forward and backward in turn, at the memory of one micro-batch
         for i, b in enumerate(micro):
             with sync_if_last(i):
                 forwards.append(run(b))
@@ -226,11 +265,17 @@ def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, objective,
                 accelerator.backward(parts[-1] * world)
     total, metrics = sum(float(part.detach()) for part in parts), []
     for (losses, m), b in zip(forwards, micro):
-        if m is not None: metrics.append({"idx": torch.tensor(b), "loss": losses.detach().cpu(), **{k: v.cpu() for k, v in m.items()}})
-    if world > 1: metrics, total = gather_object(metrics), float(accelerator.reduce(torch.tensor(total, device=accelerator.device), "sum"))
+        if m is not None:
+            metrics.append({"idx": torch.tensor(b), "loss": losses.detach().cpu(),
+                            **{k: v.cpu() for k, v in m.items()}})
+    if world > 1:
+        metrics, total = gather_object(metrics), float(
+            accelerator.reduce(torch.tensor(total, device=accelerator.device), "sum"))
     per = {k: torch.cat([m[k] for m in metrics]) for k in metrics[0]}
-    rec = metric_record({k: v for k, v in per.items() if k != "idx"}, groups[per["idx"]], n_groups, "train")
+    rec = metric_record({k: v for k, v in per.items() if k != "idx"}, groups[per["idx"]], n_groups,
+                        "train")
     rec[metric_key("loss", "train")] = total
-    if objective.weighs_batch: rec.update({metric_key("group_loss", "train", g): float(L[g]) for g in range(n_groups)})
+    if objective.weighs_batch:
+        rec.update({metric_key("group_loss", "train", g): float(L[g]) for g in range(n_groups)})
 
     return rec

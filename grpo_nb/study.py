@@ -25,8 +25,10 @@ __all__ = ['log', 'CPU_COMMON', 'STAGES', 'NOTEBOOKS', 'stage_of', 'stage_config
 CPU_COMMON = dict(batch_size=16, grad_accum=1, eval_every=160, patience=3, max_grad_norm=10.0)
 STAGES = {
     "sft":    dict(objective="sft", optimizer="rmsprop", lr=1e-4, max_epochs=1, **CPU_COMMON),
-    "ipo":    dict(objective="ipo", optimizer="adamw", lr=1e-4, beta=0.01, max_epochs=2, **CPU_COMMON),
-    "gr-ipo": dict(objective="gr-ipo", optimizer="adamw", lr=1e-4, beta=0.01, eta="auto", max_epochs=2, **CPU_COMMON),
+    "ipo":    dict(objective="ipo", optimizer="adamw", lr=1e-4, beta=0.01, max_epochs=2,
+                   **CPU_COMMON),
+    "gr-ipo": dict(objective="gr-ipo", optimizer="adamw", lr=1e-4, beta=0.01, eta="auto",
+                   max_epochs=2, **CPU_COMMON),
 }
 "Per-stage defaults for the embedded model on a CPU."
 
@@ -37,34 +39,40 @@ def stage_of(objective: str) -> str:
     return "gr-ipo" if entry.group_robust else "ipo" if entry.preference else "sft"
 
 def stage_config(stage: str, **params) -> TrainConfig:
-    """A validated TrainConfig for `stage` with `params` on top of its defaults; the data is read and
-    checked, and `countries` becomes its groups in id order."""
+    """A validated TrainConfig for `stage` with `params` on top of its defaults; the data is read
+    and checked, and `countries` becomes its groups in id order."""
     if stage not in STAGES: bad(f"unknown stage {stage!r}; one of {list(STAGES)}")
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     unknown = sorted(set(params) - fields)
     if unknown: raise ParameterError(f"bad parameter(s) {unknown}: TrainConfig has no such field")
     cfg = TrainConfig(**{**STAGES[stage], **{k: v for k, v in params.items() if v is not None}})
-    dataclasses.replace(cfg, init="").validate()          # everything but init, which may be trained (or finished) first
+    # everything but init, which may be trained (or finished) first
+    dataclasses.replace(cfg, init="").validate()
     if stage_of(cfg.objective) != stage:
-        bad(f"objective {cfg.objective!r} belongs to the {stage_of(cfg.objective)} stage, not {stage}")
-    resolve_model(cfg.model)                               # an unknown model stops here, before any file is written
-    pairs = load_pairs(cfg.data, cfg.countries, seed=cfg.split_seed, all_pairs=cfg.all_pairs, folds=cfg.folds, fold=cfg.fold)
-    return dataclasses.replace(cfg, countries=pairs["train"].features["group"].names)   # bad data failed above
+        bad(f"objective {cfg.objective!r} belongs to the {stage_of(cfg.objective)} stage, not "
+            f"{stage}")
+    resolve_model(cfg.model)  # an unknown model stops here, before any file is written
+    pairs = load_pairs(cfg.data, cfg.countries, seed=cfg.split_seed, all_pairs=cfg.all_pairs,
+                       folds=cfg.folds, fold=cfg.fold)
+    # bad data failed above
+    return dataclasses.replace(cfg, countries=pairs["train"].features["group"].names)
 
 NOTEBOOKS = {"sft": "sft.ipynb", "ipo": "ipo.ipynb", "gr-ipo": "gripo.ipynb"}
 "The study notebook of each stage."
 
 def notebook_config(notebook: str, namespace: dict) -> TrainConfig:
     """The stage config of a study notebook from its parameters' values in `namespace` (the kernel's
-    globals): the notebook's `parameters` cell is the one list of what it takes; `sft_dir` is `init`."""
-    stage = {nb: s for s, nb in NOTEBOOKS.items()}.get(Path(notebook).name)     # the notebook's stage
+    globals): the notebook's `parameters` cell is the one list of what it takes; `sft_dir` is
+    `init`."""
+    stage = {nb: s for s, nb in NOTEBOOKS.items()}.get(Path(notebook).name)  # the notebook's stage
     if stage is None: bad(f"{notebook} is not a study notebook; one of {list(NOTEBOOKS.values())}")
     params = parameter_values(notebook, namespace)
     init = {"init": params.pop("sft_dir")} if "sft_dir" in params else {}
     return stage_config(stage, **params, **init)
 
 def ensure_init(cfg: TrainConfig, show_progress: bool = True) -> None:
-    "Train the SFT run that `cfg` starts from, with the sft defaults, if it is not there yet; an unfinished one is resumed."
+    """Train the SFT run that `cfg` starts from, with the sft defaults, if it is not there yet; an
+    unfinished one is resumed."""
     if not cfg.init or (Path(cfg.init) / "done.json").is_file(): return
     log.info("SFT run %s not found: training SFT first with the sft defaults", cfg.init)
     print(f"SFT run {cfg.init} not found: training it first with the sft defaults (then reused)")
@@ -78,15 +86,18 @@ def notebooks_dir() -> Path:
     import grpo_nb
     d = Path(grpo_nb.__file__).resolve().parents[1] / "nbs"
     if not (d / NOTEBOOKS["ipo"]).is_file():
-        raise FileNotFoundError(f"study notebooks not found in {d}: sweeps run from a clone of the repository")
+        raise FileNotFoundError(f"study notebooks not found in {d}: sweeps run from a clone of the "
+                                "repository")
     return d
 
 
 
 def _eta_text(eta) -> str: return eta if isinstance(eta, str) else f"{eta:g}"
 
-def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int], etas: Sequence[float | str] = ("auto",),
-               objectives: Sequence[str] = ("ipo", "gr-ipo"), common: dict | None = None) -> list[dict]:
+def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int],
+               etas: Sequence[float | str] = ("auto",),
+               objectives: Sequence[str] = ("ipo", "gr-ipo"),
+               common: dict | None = None) -> list[dict]:
     """The runs of a sweep: name, notebook, papermill parameters, executed-notebook path and whether
     it is done; all checked first. `objectives`: registered preference objectives; those that learn
     group weights run once per η."""
@@ -95,24 +106,30 @@ def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int], etas: Sequence[
             isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
         bad(f"seeds must be a non-empty list of integers >= 0, got {seeds!r}")
     if len(set(seeds)) < len(seeds): bad(f"seeds listed twice: {seeds}")
-    if not isinstance(objectives, (list, tuple)) or not objectives or len(set(objectives)) < len(objectives):
+    if not isinstance(objectives,
+                      (list, tuple)) or not objectives or len(set(objectives)) < len(objectives):
         bad(f"objectives must be a non-empty list of distinct objective names, got {objectives!r}")
     entries = []
     for name in objectives:
         try: entries.append(objective_entry(name))
         except ValueError as e: bad(str(e))
-        if not entries[-1].preference: bad(f"objective {name!r} is not a preference objective: a sweep compares those "
+        if not entries[-1].preference:
+            bad(f"objective {name!r} is not a preference objective: a sweep compares those "
                                            f"(each seed's SFT run is their start)")
-    if any(e.group_robust for e in entries) and (not isinstance(etas, (list, tuple)) or not etas or not all(
-            e == "auto" or isinstance(e, (int, float)) and not isinstance(e, bool) and e > 0 for e in etas)):
+    if any(e.group_robust for e in entries) and (not isinstance(etas, (list, tuple)) or not etas
+                                                 or not all(
+            e == "auto" or isinstance(e, (int, float)) and not isinstance(e, bool) and e > 0
+            for e in etas)):
         bad(f"etas must be a non-empty list of numbers > 0 or 'auto', got {etas!r}")
-    if "objective" in common: bad("stage_params sets objective: list the objectives in `objectives` instead")
+    if "objective" in common:
+        bad("stage_params sets objective: list the objectives in `objectives` instead")
     nbs, out = notebooks_dir(), Path(out_dir).resolve()
     if out.exists() and not out.is_dir(): bad(f"out_dir {out} is a file")
     notebook = {e.name: NOTEBOOKS[stage_of(e.name)] for e in entries}
     for nb in dict.fromkeys(notebook.values()):
 
-        known = set(parameter_names(nbs / nb))       # what check_parameters will accept, read the same way
+        # what check_parameters will accept, read the same way
+        known = set(parameter_names(nbs / nb))
         unknown = sorted(set(common) - known)
         if unknown: bad(f"{unknown} are not parameters of {nb} (it takes {sorted(known)})")
     plan = []
@@ -121,28 +138,34 @@ def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int], etas: Sequence[
         for e in entries:
             for eta in (etas if e.group_robust else [None]):
                 name = e.folder if eta is None else f"{e.folder}_eta{_eta_text(eta)}"
-                params = {**common, "objective": e.name, "seed": s, "sft_dir": str(base / "sft"), "out_dir": str(base / name),
+                params = {**common, "objective": e.name, "seed": s, "sft_dir": str(base / "sft"),
+                          "out_dir": str(base / name),
                           "resume": True, **({"eta": eta} if eta is not None else {})}
-                plan.append({"name": f"seed{s}/{name}", "objective": e.name, "notebook": str(nbs / notebook[e.name]),
-                             "output": str(base / f"{name}.ipynb"), "params": params, "done": (base / name / "done.json").is_file()})
-    for e in entries:                                         # every stage parameter through the stage's own checks
+                plan.append({"name": f"seed{s}/{name}", "objective": e.name,
+                             "notebook": str(nbs / notebook[e.name]),
+                             "output": str(base / f"{name}.ipynb"), "params": params,
+                             "done": (base / name / "done.json").is_file()})
+    for e in entries:  # every stage parameter through the stage's own checks
         r = next(r for r in plan if r["objective"] == e.name)
         params = {k: v for k, v in r["params"].items() if k != "sft_dir"}
         stage_config(stage_of(e.name), **params, init=r["params"]["sft_dir"])
     return plan
 
 def run_stage(run: dict) -> None:
-    "Execute one run's notebook with papermill; its executed notebook appears (renamed from a temporary one) when the run succeeds."
+    """Execute one run's notebook with papermill; its executed notebook appears (renamed from a
+    temporary one) when the run succeeds."""
     import papermill as pm
     out = Path(run["output"])
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.stem}.tmp.ipynb")
-    pm.execute_notebook(run["notebook"], str(tmp), parameters=run["params"], cwd=str(Path(run["notebook"]).parent), progress_bar=False)
+    pm.execute_notebook(run["notebook"], str(tmp), parameters=run["params"],
+                        cwd=str(Path(run["notebook"]).parent), progress_bar=False)
     os.replace(tmp, out)
 
 # %% ../nbs/06_study.ipynb #998e346d
 def parse_overrides(items: Sequence[str]) -> dict:
-    "`key=value` words as a dict, each value read as YAML (numbers, booleans, lists); an empty value is ''."
+    """`key=value` words as a dict, each value read as YAML (numbers, booleans, lists); an empty
+    value is ''."""
     import yaml
     out = {}
     for it in items:
@@ -153,18 +176,29 @@ def parse_overrides(items: Sequence[str]) -> dict:
     return out
 
 def main(argv: Sequence[str] | None = None) -> None:
-    "`grpo_nb_train STAGE [key=value ...]`: train one study stage; runs unchanged under `accelerate launch` with several processes."
-    p = argparse.ArgumentParser(prog="grpo_nb_train", description="Train one stage of the study (SFT, IPO, GR-IPO) into out_dir.")
+    """`grpo_nb_train STAGE [key=value ...]`: train one study stage; runs unchanged under
+    `accelerate launch` with several processes."""
+    p = argparse.ArgumentParser(prog="grpo_nb_train",
+                                description="Train one stage of the study (SFT, IPO, GR-IPO) into "
+                                            "out_dir.")
     p.add_argument("stage", choices=list(STAGES))
-    p.add_argument("params", nargs="*", metavar="key=value", help="TrainConfig fields, e.g. out_dir=../outputs/gr eta=0.01 data=pairs.jsonl 'countries=[Japan, Egypt]'")
-    p.add_argument("--paper", action="store_true", help="start from the paper's hyper-parameters (gemma-2b, LoRA, batch 8 x 2) instead of the CPU defaults")
+    p.add_argument("params", nargs="*", metavar="key=value",
+                   help="TrainConfig fields, e.g. out_dir=../outputs/gr eta=0.01 data=pairs.jsonl "
+                        "'countries=[Japan, Egypt]'")
+    p.add_argument("--paper", action="store_true",
+                   help="start from the paper's hyper-parameters (gemma-2b, LoRA, batch 8 x 2) "
+                        "instead of the CPU defaults")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    try: cfg = stage_config(a.stage, **{**({**PAPER["common"], **PAPER[a.stage]} if a.paper else {}), **parse_overrides(a.params)})
+    try:
+        cfg = stage_config(a.stage, **{**({**PAPER["common"], **PAPER[a.stage]} if a.paper else {}),
+                                       **parse_overrides(a.params)})
     except (ValueError, FileNotFoundError) as e: p.error(str(e))
     ensure_init(cfg)
     done = train(cfg, run_pairs(cfg))
-    # Returns None: the console script passes main's return value to sys.exit, and anything else is an exit status of 1.
-    summary = {k: v for k, v in done.items() if (parse_metric_key(k) or (None, None, None))[2] is None}   # no per-group keys
+    # Returns None: the console script passes main's return value to sys.exit, and anything else is
+    # an exit status of 1. no per-group keys
+    summary = {k: v for k, v in done.items()
+               if (parse_metric_key(k) or (None, None, None))[2] is None}
     if int(os.environ.get("RANK", "0")) == 0: print(json.dumps(summary, indent=1))
 

@@ -27,25 +27,30 @@ def features(x: torch.Tensor, g: torch.Tensor, kind: str = "swapped") -> torch.T
     "φ(x, y, g) for every action: states `[..., 2]`, groups `[...]` → `[..., 8, 4]`."
     if kind not in FEATURES: raise ValueError(f"unknown feature map {kind!r}; one of {FEATURES}")
     u = (torch.arange(N_ACTIONS, dtype=x.dtype) / N_ACTIONS + 1)[:, None]          # [A, 1]
-    c, s = torch.cos(math.pi * x)[..., None, :], torch.sin(math.pi * x)[..., None, :]   # [..., 1, 2]
-    even, odd = (u * c).expand(*c.shape[:-2], N_ACTIONS, 2), (s / u).expand(*c.shape[:-2], N_ACTIONS, 2)
+    c, s = torch.cos(math.pi * x)[..., None, :], torch.sin(math.pi * x)[..., None, :]  # [..., 1, 2]
+    even, odd = (u * c).expand(*c.shape[:-2], N_ACTIONS, 2), (s / u).expand(*c.shape[:-2],
+                                                                            N_ACTIONS, 2)
     one = (g == 1)[..., None, None]
     if kind == "swapped": even, odd = torch.where(one, odd, even), torch.where(one, even, odd)
     if kind == "flipped": even, odd = torch.where(one, u * s, even), torch.where(one, c / u, odd)
-    return torch.stack([even, odd], -1).flatten(-2)                              # component 2j+parity
+    return torch.stack([even, odd], -1).flatten(-2)  # component 2j+parity
 
 # %% ../nbs/04_synthetic.ipynb #40f4c7c7
-SCENARIOS = {"i": ((0.2, 0.8), "uniform"), "ii": ((0.5, 0.5), "structured"), "iii": ((0.2, 0.8), "structured")}
+SCENARIOS = {"i": ((0.2, 0.8), "uniform"), "ii": ((0.5, 0.5), "structured"),
+             "iii": ((0.2, 0.8), "structured")}
 "Scenario → (group sizes, comparison scheme)."
 
-def _second_action(rng: np.random.Generator, a: np.ndarray, g: np.ndarray, comparison: str) -> np.ndarray:
-    "The action compared with `a`: uniform over the others, or a±1 (group 0, reflected) / a+4 mod 8 (group 1)."
+def _second_action(rng: np.random.Generator, a: np.ndarray, g: np.ndarray,
+                   comparison: str) -> np.ndarray:
+    """The action compared with `a`: uniform over the others, or a±1 (group 0, reflected) / a+4 mod
+    8 (group 1)."""
     if comparison == "uniform": return (a + rng.integers(1, N_ACTIONS, len(a))) % N_ACTIONS
     near = a + rng.choice([-1, 1], len(a))
     near = np.where(near < 0, a + 1, np.where(near >= N_ACTIONS, a - 1, near))
     return np.where(g == 0, near, (a + N_ACTIONS // 2) % N_ACTIONS)
 
-def collect_pairs(rng: np.random.Generator, n: int, sizes: tuple[float, ...], comparison: str, kind: str = "swapped") -> dict[str, np.ndarray]:
+def collect_pairs(rng: np.random.Generator, n: int, sizes: tuple[float, ...], comparison: str,
+                  kind: str = "swapped") -> dict[str, np.ndarray]:
     "n labelled pairs: states, groups (round(size·n) each, shuffled), winner and loser actions."
     counts = np.round(np.asarray(sizes) * n).astype(int)
     g = rng.permutation(np.repeat(np.arange(len(sizes)), counts))[:n]
@@ -55,13 +60,14 @@ def collect_pairs(rng: np.random.Generator, n: int, sizes: tuple[float, ...], co
     r = THETA_TRUE.numpy()[g]                                                          # [n, 4]
     phi = features(torch.from_numpy(x), torch.from_numpy(g), kind).numpy()             # [n, A, 4]
     r1, r2 = ((np.take_along_axis(phi, a[:, None, None], 1)[:, 0] * r).sum(-1) for a in (a1, a2))
-    first = r1 > r2                                                                    # a tie goes to the second action
+    first = r1 > r2  # a tie goes to the second action
     return {"x": x, "g": g, "w": np.where(first, a1, a2), "l": np.where(first, a2, a1)}
 
 # %% ../nbs/04_synthetic.ipynb #3da79295
 @dataclass
 class Problem:
-    "A synthetic study's data for S seeds: difference features S `[S, n, 4]`, groups `[S, n]`, test states."
+    """A synthetic study's data for S seeds: difference features S `[S, n, 4]`, groups `[S, n]`,
+    test states."""
     train_s: torch.Tensor
     train_g: torch.Tensor
     val_s: torch.Tensor
@@ -77,10 +83,12 @@ def _diff(p: dict, kind: str) -> torch.Tensor:
     take = lambda a: phi[torch.arange(len(a)), torch.from_numpy(a)]
     return take(p["w"]) - take(p["l"])
 
-def make_problem(scenario: str = "iii", kind: str = "swapped", seeds=range(2021, 2041), n_train: int = 300,
+def make_problem(scenario: str = "iii", kind: str = "swapped", seeds=range(2021, 2041),
+                 n_train: int = 300,
                  n_val: int = 1000, n_test: int = 1000, theta_max: float = 5.0) -> Problem:
     "Draw every seed's training/validation pairs, test states and initial θ ~ U[0, theta_max]⁴."
-    if scenario not in SCENARIOS: raise ValueError(f"unknown scenario {scenario!r}; one of {list(SCENARIOS)}")
+    if scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {scenario!r}; one of {list(SCENARIOS)}")
     if kind not in FEATURES: raise ValueError(f"unknown feature map {kind!r}; one of {FEATURES}")
     seeds = list(seeds)
     if not seeds: raise ValueError("no seeds given")
@@ -90,8 +98,10 @@ def make_problem(scenario: str = "iii", kind: str = "swapped", seeds=range(2021,
         rng = np.random.default_rng(seed)
         tr = collect_pairs(rng, n_train, sizes, comparison, kind)
         va = collect_pairs(rng, n_val, (0.5, 0.5), comparison, kind)
-        out["train_s"].append(_diff(tr, kind)); out["train_g"].append(torch.from_numpy(tr["g"]))
-        out["val_s"].append(_diff(va, kind)); out["val_g"].append(torch.from_numpy(va["g"]))
+        out["train_s"].append(_diff(tr, kind))
+        out["train_g"].append(torch.from_numpy(tr["g"]))
+        out["val_s"].append(_diff(va, kind))
+        out["val_g"].append(torch.from_numpy(va["g"]))
         out["test_x"].append(torch.from_numpy(rng.uniform(0, 1, (n_test, 2))))
         out["theta0"].append(torch.from_numpy(rng.uniform(0, theta_max, 4)))
     t = {k: torch.stack(v) for k, v in out.items()}
@@ -111,12 +121,16 @@ class Method:
 
 def paper_methods(eta_dpo: float = 0.5, eta_ipo: float = 0.01) -> list[Method]:
     "The six methods of the paper's Table 1."
-    return [Method("DPO", "dpo", 1.0, "size"), Method("IS-DPO", "dpo", 1.0, chi=0.0), Method("GR-DPO", "dpo", 1.0, eta=eta_dpo),
-            Method("IPO", "ipo", 0.1, "size"), Method("IS-IPO", "ipo", 0.1, chi=0.0), Method("GR-IPO", "ipo", 0.1, eta=eta_ipo)]
+    return [Method("DPO", "dpo", 1.0, "size"), Method("IS-DPO", "dpo", 1.0, chi=0.0),
+            Method("GR-DPO", "dpo", 1.0, eta=eta_dpo),
+            Method("IPO", "ipo", 0.1, "size"), Method("IS-IPO", "ipo", 0.1, chi=0.0),
+            Method("GR-IPO", "ipo", 0.1, eta=eta_ipo)]
 
-def tradeoff_methods(chis=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), eta_dpo: float = 0.5, eta_ipo: float = 0.01) -> list[Method]:
+def tradeoff_methods(chis=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), eta_dpo: float = 0.5,
+                     eta_ipo: float = 0.01) -> list[Method]:
     "GR-DPO and GR-IPO with the IS/GR trade-off χ (paper Fig 6)."
-    return [Method(f"GR-{l.upper()} χ={c:g}", l, b, eta=e, chi=c) for l, b, e in (("dpo", 1.0, eta_dpo), ("ipo", 0.1, eta_ipo)) for c in chis]
+    return [Method(f"GR-{l.upper()} χ={c:g}", l, b, eta=e, chi=c) for l, b,
+            e in (("dpo", 1.0, eta_dpo), ("ipo", 0.1, eta_ipo)) for c in chis]
 
 # %% ../nbs/04_synthetic.ipynb #81f55e7e
 def _losses(loss: str, beta: float, s: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
@@ -126,11 +140,14 @@ def _losses(loss: str, beta: float, s: torch.Tensor, theta: torch.Tensor) -> tor
 
 
 def _start_weights(m: Method, counts: torch.Tensor, n_seeds: int) -> torch.Tensor:
-    a = counts.double() / counts.sum() if m.start == "size" else torch.full((len(counts),), 1 / len(counts), dtype=torch.float64)
+    a = counts.double() / counts.sum() if m.start == "size" else torch.full(
+        (len(counts),), 1 / len(counts), dtype=torch.float64)
     return a.expand(n_seeds, -1).clone()
 
-def sample_weights(groups: torch.Tensor, counts: torch.Tensor, alpha: torch.Tensor, chi) -> torch.Tensor:
-    "Each pair's weight in the robust loss (mean scale): ∂ loss / ∂ ℓ_i, read off `robust_loss` by autograd (it is linear in ℓ)."
+def sample_weights(groups: torch.Tensor, counts: torch.Tensor, alpha: torch.Tensor,
+                   chi) -> torch.Tensor:
+    """Each pair's weight in the robust loss (mean scale): ∂ loss / ∂ ℓ_i, read off `robust_loss` by
+    autograd (it is linear in ℓ)."""
     ell = torch.zeros(alpha.shape[:-1] + groups.shape[-1:], dtype=torch.float64, requires_grad=True)
     L = group_losses(ell, groups, counts, "mean")
     return torch.autograd.grad(robust_loss(L, alpha, is_weights(counts, "mean"), chi).sum(), ell)[0]
@@ -144,25 +161,36 @@ def ipo_closed_form(s: torch.Tensor, w: torch.Tensor, beta: float) -> torch.Tens
 # %% ../nbs/04_synthetic.ipynb #73a92b37
 DPO_ITERS, IPO_ITERS, DPO_LR = 10_000, 100, 0.9
 SUMMARY = ("worst_val_loss", "avg_val_loss", "max_reward_err", "max_reward_err_rel")
-"The final values of a study, as tabulated (worst-group and average validation loss, max reward error, and relative)."
+"""The final values of a study, as tabulated (worst-group and average validation loss, max reward
+error, and relative)."""
 
-def _curve_rows(methods, pb: Problem, t: int, theta: torch.Tensor, alpha: torch.Tensor) -> list[dict]:
+def _curve_rows(methods, pb: Problem, t: int, theta: torch.Tensor,
+                alpha: torch.Tensor) -> list[dict]:
     "One row per (method, seed): validation group losses and group weights at iteration t."
-    with torch.no_grad(): L = group_losses(_losses(methods[0].loss, methods[0].beta, pb.val_s, theta), pb.val_g, pb.counts, "mean")
-    return [{"method": m.name, "iteration": t, "seed": seed, **{f"val_loss_{g}": float(L[i, j, g]) for g in range(L.shape[-1])},
+    with torch.no_grad():
+        L = group_losses(_losses(methods[0].loss, methods[0].beta, pb.val_s, theta), pb.val_g,
+                         pb.counts, "mean")
+    return [{"method": m.name, "iteration": t, "seed": seed,
+             **{f"val_loss_{g}": float(L[i, j, g]) for g in range(L.shape[-1])},
              **{f"weight_{g}": float(alpha[i, j, g]) for g in range(alpha.shape[-1])}}
             for i, m in enumerate(methods) for j, seed in enumerate(pb.seeds)]
 
-def run_family(methods: list[Method], pb: Problem, iters: int | None = None, lr: float = DPO_LR, log_every: int | None = None):
-    "Train methods sharing one loss and β on every seed: (θ `[M, S, 4]`, α `[M, S, K]`, curve frame)."
+def run_family(methods: list[Method], pb: Problem, iters: int | None = None, lr: float = DPO_LR,
+               log_every: int | None = None):
+    """Train methods sharing one loss and β on every seed: (θ `[M, S, 4]`, α `[M, S, K]`, curve
+    frame)."""
     loss, beta = methods[0].loss, methods[0].beta
-    if any((m.loss, m.beta) != (loss, beta) for m in methods): raise ValueError("run_family: methods must share their loss and β")
+    if any((m.loss, m.beta) != (loss, beta) for m in methods):
+        raise ValueError("run_family: methods must share their loss and β")
     iters = iters or (DPO_ITERS if loss == "dpo" else IPO_ITERS)
     log_every = log_every or max(1, iters // 100)
-    eta = torch.tensor([m.eta if m.chi > 0 else 0.0 for m in methods], dtype=torch.float64)[:, None, None]
+    eta = torch.tensor([m.eta if m.chi > 0 else 0.0 for m in methods], dtype=torch.float64)[:, None,
+                                                                                            None]
     chi = torch.tensor([m.chi for m in methods], dtype=torch.float64)[:, None]
     start = torch.stack([_start_weights(m, pb.counts, len(pb.seeds)) for m in methods])
-    robust = GroupRobust(Preference(loss, beta), pb.counts, eta, chi, log_alpha=start.log(), scale="mean")   # every method at once
+    # every method at once
+    robust = GroupRobust(Preference(loss, beta), pb.counts, eta, chi, log_alpha=start.log(),
+                         scale="mean")
     theta = pb.theta0.expand(len(methods), -1, -1).clone()
     rows, threads = _curve_rows(methods, pb, 0, theta, robust.alpha), torch.get_num_threads()
     torch.set_num_threads(1)
@@ -172,24 +200,31 @@ def run_family(methods: list[Method], pb: Problem, iters: int | None = None, lr:
                 theta.requires_grad_(True)
                 L = robust.group_losses(_losses(loss, beta, pb.train_s, theta), pb.train_g)
                 robust.update(L)
-                theta = (theta - lr * torch.autograd.grad(robust.weighted(L).sum(), theta)[0]).detach()
+                theta = (theta - lr
+                         * torch.autograd.grad(robust.weighted(L).sum(), theta)[0]).detach()
             else:
-                with torch.no_grad(): robust.update(robust.group_losses(_losses(loss, beta, pb.train_s, theta), pb.train_g))
-                theta = ipo_closed_form(pb.train_s, sample_weights(pb.train_g, pb.counts, robust.alpha, chi), beta)
-            if t % log_every == 0 or t == iters: rows += _curve_rows(methods, pb, t, theta, robust.alpha)
+                with torch.no_grad():
+                    robust.update(robust.group_losses(_losses(loss, beta, pb.train_s, theta),
+                                                      pb.train_g))
+                theta = ipo_closed_form(
+                    pb.train_s, sample_weights(pb.train_g, pb.counts, robust.alpha, chi), beta)
+            if t % log_every == 0 or t == iters:
+                rows += _curve_rows(methods, pb, t, theta, robust.alpha)
     finally: torch.set_num_threads(threads)
     curve = pd.DataFrame(rows)
     vl = curve.filter(like="val_loss_")
-    return theta, robust.alpha, curve.assign(worst_val_loss=vl.max(axis=1), avg_val_loss=vl.mean(axis=1))
+    return theta, robust.alpha, curve.assign(worst_val_loss=vl.max(axis=1),
+                                             avg_val_loss=vl.mean(axis=1))
 
 # %% ../nbs/04_synthetic.ipynb #2276db7a
 def reward_errors(pb: Problem, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    "Per-group reward error `[..., S, K]` of θ `[..., S, 4]`: absolute, and relative to the optimal expected reward."
+    """Per-group reward error `[..., S, K]` of θ `[..., S, 4]`: absolute, and relative to the
+    optimal expected reward."""
     errs, rels = [], []
     for g in range(THETA_TRUE.shape[0]):
         gg = torch.full(pb.test_x.shape[:-1], g)
         phi = features(pb.test_x, gg, pb.kind)
-        r = phi @ THETA_TRUE[g]                                                      # true rewards [S, n, A]
+        r = phi @ THETA_TRUE[g]  # true rewards [S, n, A]
         pick = torch.einsum("snad,...sd->...sna", phi, theta).argmax(-1)
         best = r.max(-1).values
         err = (best - r.expand(*pick.shape, -1).gather(-1, pick[..., None])[..., 0]).mean(-1)
@@ -198,9 +233,12 @@ def reward_errors(pb: Problem, theta: torch.Tensor) -> tuple[torch.Tensor, torch
     return torch.stack(errs, -1), torch.stack(rels, -1)
 
 # %% ../nbs/04_synthetic.ipynb #411a8969
-def run_study(scenario: str = "iii", kind: str = "swapped", seeds=range(2021, 2041), methods: list[Method] | None = None,
-              dpo_iters: int = DPO_ITERS, ipo_iters: int = IPO_ITERS) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "Every method on every seed: (curves, finals) frames, with the scenario and feature map in each row."
+def run_study(scenario: str = "iii", kind: str = "swapped", seeds=range(2021, 2041),
+              methods: list[Method] | None = None,
+              dpo_iters: int = DPO_ITERS, ipo_iters: int = IPO_ITERS) -> tuple[pd.DataFrame,
+                                                                               pd.DataFrame]:
+    """Every method on every seed: (curves, finals) frames, with the scenario and feature map in
+    each row."""
     pb = make_problem(scenario, kind, seeds)
     methods = methods or paper_methods()
     curves, finals = [], []
@@ -208,11 +246,16 @@ def run_study(scenario: str = "iii", kind: str = "swapped", seeds=range(2021, 20
         ms = [m for m in methods if (m.loss, m.beta) == family]
         theta, alpha, curve = run_family(ms, pb, dpo_iters if family[0] == "dpo" else ipo_iters)
         err, rel = reward_errors(pb, theta)
-        last = curve[curve.iteration == curve.iteration.max()].reset_index(drop=True)    # rows in (method, seed) order
-        finals.append(last.assign(family=family[0].upper(), chi=np.repeat([m.chi for m in ms], len(pb.seeds)),
-                                  max_reward_err=err.max(-1).values.flatten().numpy(), max_reward_err_rel=rel.max(-1).values.flatten().numpy(),
-                                  **{f"reward_err_{g}": err[..., g].flatten().numpy() for g in range(err.shape[-1])}))
+        # rows in (method, seed) order
+        last = curve[curve.iteration == curve.iteration.max()].reset_index(drop=True)
+        finals.append(last.assign(family=family[0].upper(),
+                                  chi=np.repeat([m.chi for m in ms], len(pb.seeds)),
+                                  max_reward_err=err.max(-1).values.flatten().numpy(),
+                                  max_reward_err_rel=rel.max(-1).values.flatten().numpy(),
+                                  **{f"reward_err_{g}": err[..., g].flatten().numpy()
+                                     for g in range(err.shape[-1])}))
         curves.append(curve.assign(family=family[0].upper()))
     tag = dict(scenario=scenario, features=kind)
-    return pd.concat(curves, ignore_index=True).assign(**tag), pd.concat(finals, ignore_index=True).assign(**tag)
+    return pd.concat(curves, ignore_index=True).assign(**tag), pd.concat(
+        finals, ignore_index=True).assign(**tag)
 

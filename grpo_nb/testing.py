@@ -18,26 +18,32 @@ __all__ = ['tiny_model', 'toy_csv', 'golden_runs']
 
 # %% ../nbs/07_reliability.ipynb #041afc3b
 def tiny_model(path: str | os.PathLike | None = None, seed: int = 0, width: int = 32) -> str:
-    "A two-layer random Llama (hidden size `width`) with SmolLM2's tokenizer, saved as a local model folder; its path."
+    """A two-layer random Llama (hidden size `width`) with SmolLM2's tokenizer, saved as a local
+    model folder; its path."""
     path = str(path or tempfile.mkdtemp(prefix="tiny-llama-"))
     tok = load_tokenizer()
     torch.manual_seed(seed)
-    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=width, intermediate_size=2 * width, num_hidden_layers=2, num_attention_heads=4,
-                      num_key_value_heads=2, max_position_embeddings=512, eos_token_id=tok.eos_token_id)
+    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=width, intermediate_size=2 * width,
+                      num_hidden_layers=2, num_attention_heads=4,
+                      num_key_value_heads=2, max_position_embeddings=512,
+                      eos_token_id=tok.eos_token_id)
     LlamaForCausalLM(cfg).save_pretrained(path)
     tok.save_pretrained(path)
     return path
 
 def toy_csv(n: int = 30, path: str | os.PathLike | None = None) -> str:
-    "n questions in the hub's CSV schema, answered by Japan, Egypt and Chad with different top options; its path."
-    rows = [(f"Question number {i} about things?", {"Japan": [0.1, 0.6, 0.3], "Egypt": [0.5, 0.2, 0.3], "Chad": [0.2, 0.3, 0.5]},
+    """n questions in the hub's CSV schema, answered by Japan, Egypt and Chad with different top
+    options; its path."""
+    rows = [(f"Question number {i} about things?",
+             {"Japan": [0.1, 0.6, 0.3], "Egypt": [0.5, 0.2, 0.3], "Chad": [0.2, 0.3, 0.5]},
              ["Yes", "No", "DK/Refused"]) for i in range(n)]
     path = path or tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False).name
     return str(write_goqa_csv(rows, path))
 
 # %% ../nbs/07_reliability.ipynb #9a1f0c2e
 def golden_runs(work: str | os.PathLike) -> dict:
-    "The byte-for-byte check's four tiny runs in `work` (see below); each run's digests, by 'objective/pairs_per_row'."
+    """The byte-for-byte check's four tiny runs in `work` (see below); each run's digests, by
+    'objective/pairs_per_row'."""
     work = Path(work)
     torch.set_num_threads(1)
     model, csv = tiny_model(work / "tiny", seed=0), toy_csv(12, work / "toy.csv")
@@ -45,15 +51,18 @@ def golden_runs(work: str | os.PathLike) -> dict:
     out = {}
     for objective, per_row in (("gr-ipo", 0), ("ipo", 0), ("gr-ipo", 4), ("ipo", 4)):
         run = work / f"{objective}-{per_row}"
-        cfg = TrainConfig(model=model, data=csv, countries=["Japan", "Egypt"], objective=objective, lr=1e-3,
-                          beta=0.1, eta=0.01, batch_size=2, grad_accum=2, eval_every=1000, max_steps=3,
-                          wandb=False, out_dir=str(run), pairs_per_row=per_row)
+        cfg = TrainConfig(model=model, data=csv, countries=["Japan", "Egypt"], objective=objective,
+                          lr=1e-3, beta=0.1, eta=0.01, batch_size=2, grad_accum=2, eval_every=1000,
+                          max_steps=3, wandb=False, out_dir=str(run), pairs_per_row=per_row)
         train(cfg, run_pairs(cfg), show_progress=False)
         shutil.rmtree(run / "final")
-        (run / "done.json").unlink()                                    # stopped after its last checkpoint
-        train(dataclasses.replace(cfg, max_steps=6, resume=True), run_pairs(cfg), show_progress=False)
-        done = {k: v for k, v in json.loads((run / "done.json").read_text()).items() if k != "profile"}
+        (run / "done.json").unlink()  # stopped after its last checkpoint
+        train(dataclasses.replace(cfg, max_steps=6, resume=True), run_pairs(cfg),
+              show_progress=False)
+        done = {k: v for k, v in json.loads((run / "done.json").read_text()).items()
+                if k != "profile"}
         out[f"{objective}/{per_row}"] = {"log.jsonl": h((run / "log.jsonl").read_bytes()),
                                          "done.json": h(json.dumps(done, indent=2).encode()),
-                                         "adapter": h((run / "final" / "adapter_model.safetensors").read_bytes())}
+                                         "adapter": h((run / "final"
+                                                       / "adapter_model.safetensors").read_bytes())}
     return out

@@ -12,84 +12,101 @@ import torch
 
 from .crossfit import METHODS, run_name
 
-START, BASE, ROBUST = METHODS["sft"], METHODS["ipo"], METHODS["gr-ipo"]   # SFT, IPO, GR-IPO, as the registry names them
+# SFT, IPO, GR-IPO, as the registry names them
+START, BASE, ROBUST = METHODS["sft"], METHODS["ipo"], METHODS["gr-ipo"]
 from .losses import ipo_loss
 from .runs import metric_key, read_log
 
 # %% auto #0
 __all__ = ['START', 'BASE', 'ROBUST', 'KEYS', 'MEASURES', 'DETECTABLE', 'pair_scores', 'read_records', 'resample',
-           'country_means', 'decide', 'at_level', 'measure_draws', 'verdict_tables', 'loss_curves', 'verdict_markdown',
-           'per_country_markdown']
+           'country_means', 'decide', 'at_level', 'measure_draws', 'verdict_tables', 'loss_curves']
 
 # %% ../nbs/08b_verdict.ipynb #3029e522
 KEYS = ["question_id", "country"]
 
 def pair_scores(scores: pd.DataFrame, reference: pd.DataFrame, beta: float) -> pd.DataFrame:
-    "Top vs every other option per record and scored step: `rejected`, `loss`, `reward_acc`, `logp_acc`."
+    """Top vs every other option per record and scored step: `rejected`, `loss`, `reward_acc`,
+    `logp_acc`."""
     ref = reference[KEYS + ["option", "logp"]].rename(columns={"logp": "ref"})
     m = scores.merge(ref, on=KEYS + ["option"], how="left", validate="many_to_one")
-    if m.ref.isna().any(): raise ValueError("scores hold options the reference (the fold's SFT run) does not")
+    if m.ref.isna().any():
+        raise ValueError("scores hold options the reference (the fold's SFT run) does not")
     top = m[m.top == 1][["step", *KEYS, "logp", "ref"]]
     p = m[m.top == 0].merge(top, on=["step", *KEYS], suffixes=("", "_top"), validate="many_to_one")
     h = torch.tensor(((p.logp_top - p.logp) - (p.ref_top - p.ref)).to_numpy(), dtype=torch.float64)
     return p[["step", *KEYS]].assign(rejected=p.option, loss=ipo_loss(h, beta).numpy(),
-                                      reward_acc=(h > 0).double().numpy(), logp_acc=(p.logp_top > p.logp).astype(float))
+                                      reward_acc=(h > 0).double().numpy(),
+                                      logp_acc=(p.logp_top > p.logp).astype(float))
 
 # %% ../nbs/08b_verdict.ipynb #bb74fcee
 def read_records(records_dir: str | os.PathLike) -> dict:
     """A finished cross-fit's records as tidy frames: `pairs`, `records` (similarities) and
-    `weights` (GR-IPO's α per step) per fold, method, seed and checkpoint; its `spec` and `folds`."""
+    `weights` (GR-IPO's α per step) per fold, method, seed and checkpoint; its `spec` and
+    `folds`."""
     records = Path(records_dir)
     if not (records / "spec.json").is_file():
-        raise FileNotFoundError(f"{records} holds no cross-fit records (no spec.json): run crossfit.ipynb first")
+        raise FileNotFoundError(f"{records} holds no cross-fit records (no spec.json): run "
+                                "crossfit.ipynb first")
     spec = json.loads((records / "spec.json").read_text())
-    found = sorted(int(p.name[4:]) for p in records.glob("fold*") if p.is_dir() and p.name[4:].isdigit())
+    found = sorted(int(p.name[4:]) for p in records.glob("fold*") if p.is_dir()
+                   and p.name[4:].isdigit())
     if found != list(range(spec["folds"])):
-        raise ValueError(f"records in {records} hold folds {found} of a k = {spec['folds']} cross-fit: the verdict "
-                         f"needs every fold (crossfit.ipynb continues the cross-fit)")
+        raise ValueError(f"records in {records} hold folds {found} of a k = {spec['folds']} "
+                         "cross-fit: the verdict needs every fold (crossfit.ipynb continues the "
+                         "cross-fit)")
     pairs, sims, weights, folds = [], [], [], []
     for fold in found:
         d = records / f"fold{fold}"
         folds.append(json.loads((d / "fold.json").read_text()))
         sft = pd.read_csv(d / "sft" / "scores.csv")
-        start = sft[sft.step == sft.step.max()].assign(step=0)                # checkpoint 0 of every preference run
+        # checkpoint 0 of every preference run
+        start = sft[sft.step == sft.step.max()].assign(step=0)
         for stage in ("sft", "ipo", "gr-ipo"):
             for seed in spec["seeds"]:
                 name = run_name(stage, seed)
                 cfg = json.loads((d / name / "config.json").read_text())
-                scores = start if stage == "sft" else pd.concat([start, pd.read_csv(d / name / "scores.csv")])
+                scores = start if stage == "sft" else pd.concat(
+                    [start, pd.read_csv(d / name / "scores.csv")])
                 steps = sorted(scores.step.unique())
                 tag = dict(fold=fold, method=METHODS[stage], seed=seed)
                 one = scores.drop_duplicates(["step", *KEYS])
                 for frame, out in ((pair_scores(scores, start, cfg["beta"]), pairs), (one, sims)):
                     out.append(frame.assign(**tag, checkpoint=frame.step.map(steps.index)))
                 if stage == "gr-ipo":
-                    log = pd.DataFrame([x for x in read_log(d / name) if metric_key("loss", "train") in x])
-                    cols = {metric_key("rewards/weights", "train", g): c for g, c in enumerate(cfg["countries"])}
+                    log = pd.DataFrame([x for x in read_log(d / name)
+                                        if metric_key("loss", "train") in x])
+                    cols = {metric_key("rewards/weights", "train", g): c
+                            for g, c in enumerate(cfg["countries"])}
 
                     weights.append(log[["step", *cols]].rename(columns=cols)
-                                   .melt("step", var_name="country", value_name="weight").assign(fold=fold, seed=seed))
+                                   .melt("step", var_name="country",
+                                         value_name="weight").assign(fold=fold, seed=seed))
     cols = ["fold", "method", "seed", "checkpoint", "step", *KEYS]
+    pair_cols = cols + ["rejected", "loss", "reward_acc", "logp_acc"]
     return {"spec": spec, "countries": spec["countries"], "folds": folds,
-            "pairs": pd.concat(pairs, ignore_index=True)[cols + ["rejected", "loss", "reward_acc", "logp_acc"]],
+            "pairs": pd.concat(pairs, ignore_index=True)[pair_cols],
             "records": pd.concat(sims, ignore_index=True)[cols + ["similarity", "similarity_seq"]],
             "weights": pd.concat(weights, ignore_index=True)}
 
 # %% ../nbs/08b_verdict.ipynb #66e8f438
 def _value_arrays(frame: pd.DataFrame, value: str, methods: Sequence[str], seeds: Sequence[int],
                   countries: Sequence[str]) -> tuple:
-    "Per (method, checkpoint, seed, record) the sum of `value`; per record its count, fold and country."
-    g = frame.groupby(["method", "checkpoint", "seed", "fold", *KEYS], sort=True)[value].agg(["sum", "count"])
+    """Per (method, checkpoint, seed, record) the sum of `value`; per record its count, fold and
+    country."""
+    g = frame.groupby(["method", "checkpoint", "seed", "fold", *KEYS],
+                      sort=True)[value].agg(["sum", "count"])
     first = g.loc[(methods[0], 0, seeds[0])]
-    recs = first.index                                                    # (fold, question_id, country)
+    recs = first.index  # (fold, question_id, country)
     checkpoints = sorted(frame.checkpoint.unique())
     sums = np.empty((len(methods), len(checkpoints), len(seeds), len(recs)))
     for mi, m in enumerate(methods):
         for ki, k in enumerate(checkpoints):
             for si, s in enumerate(seeds):
                 part = g.loc[(m, k, s)] if (m, k, s) in g.index.droplevel([3, 4, 5]) else None
-                if part is None or not part.index.equals(recs) or not part["count"].equals(first["count"]):
-                    raise ValueError(f"{value}: {m} (checkpoint {k}, seed {s}) does not hold the same held-out records")
+                same = part is not None and part.index.equals(recs)
+                if not (same and part["count"].equals(first["count"])):
+                    raise ValueError(f"{value}: {m} (checkpoint {k}, seed {s}) does not hold the "
+                                     "same held-out records")
                 sums[mi, ki, si] = part["sum"].to_numpy()
     country = np.array([list(countries).index(c) for c in recs.get_level_values("country")])
     return sums, first["count"].to_numpy(float), recs.get_level_values("fold").to_numpy(), country
@@ -109,9 +126,12 @@ def resample(fold_of: np.ndarray, country_of: np.ndarray, n_seeds: int, n_boot: 
     np.add.at(U, (rows[:, :, None], np.arange(n_folds)[None, :, None], draws), 1)
     return W, U
 
-def country_means(sums, counts, fold_of, country_of, n_countries, W, U) -> tuple[np.ndarray, np.ndarray]:
-    "Per draw (rows of W, U): each method's and checkpoint's per-country means `[B, M, K, C]` and pooled means `[B, M, K]`."
-    A = np.einsum("brs,mksr->bmkr", U[:, fold_of, :], sums, optimize=True) / U.shape[2]   # seed-averaged record sums
+def country_means(sums, counts, fold_of, country_of, n_countries, W, U) -> tuple[np.ndarray,
+                                                                                 np.ndarray]:
+    """Per draw (rows of W, U): each method's and checkpoint's per-country means `[B, M, K, C]` and
+    pooled means `[B, M, K]`."""
+    # seed-averaged record sums
+    A = np.einsum("brs,mksr->bmkr", U[:, fold_of, :], sums, optimize=True) / U.shape[2]
     onehot = np.eye(n_countries)[country_of]
     num = np.einsum("bmkr,rc->bmkc", A * W[:, None, None, :], onehot, optimize=True)
     den = (W * counts) @ onehot
@@ -119,15 +139,19 @@ def country_means(sums, counts, fold_of, country_of, n_countries, W, U) -> tuple
 
 # %% ../nbs/08b_verdict.ipynb #2bb19f17
 MEASURES = {
-    "loss": dict(frame="pairs", worst="max", margin=100.0, role="primary", label="held-out IPO loss"),
-    "reward_acc": dict(frame="pairs", worst="min", margin=0.05, role="secondary", label="reward accuracy"),
-    "logp_acc": dict(frame="pairs", worst="min", margin=0.05, role="secondary", label="log-prob accuracy"),
+    "loss": dict(frame="pairs", worst="max", margin=100.0, role="primary",
+                 label="held-out IPO loss"),
+    "reward_acc": dict(frame="pairs", worst="min", margin=0.05, role="secondary",
+                       label="reward accuracy"),
+    "logp_acc": dict(frame="pairs", worst="min", margin=0.05, role="secondary",
+                     label="log-prob accuracy"),
     "similarity": dict(frame="records", worst="min", margin=0.02, role="secondary",
                        label="opinion similarity (GOQA: next-token letters)"),
     "similarity_seq": dict(frame="records", worst="min", margin=0.02, role="secondary",
                            label="opinion similarity (letter + EOS sequences)"),
 }
-"Each measure: its frame, which end of the countries is the worst, its margin and its role (fixed before any result)."
+"""Each measure: its frame, which end of the countries is the worst, its margin and its role (fixed
+before any result)."""
 DETECTABLE = 1.96 + 0.8416
 "Smallest detectable difference per bootstrap SE: 80 % power at a two-sided 5 % level."
 
@@ -139,7 +163,8 @@ def decide(lo: float, hi: float, margin: float, lower_is_better: bool = True) ->
 
 # %% ../nbs/08b_verdict.ipynb #b5299e2c
 def at_level(avg: np.ndarray, worst: np.ndarray, level: np.ndarray) -> np.ndarray:
-    "`worst` where `avg` first falls to `level` along the last axis (linear between checkpoints); NaN if never."
+    """`worst` where `avg` first falls to `level` along the last axis (linear between checkpoints);
+    NaN if never."""
     out = np.full(level.shape, np.nan)
     for k in range(avg.shape[-1] - 1):
         a0, a1, w0, w1 = avg[..., k], avg[..., k + 1], worst[..., k], worst[..., k + 1]
@@ -149,121 +174,100 @@ def at_level(avg: np.ndarray, worst: np.ndarray, level: np.ndarray) -> np.ndarra
     return out
 
 # %% ../nbs/08b_verdict.ipynb #e78a23cb
-def _pick(x: np.ndarray, worst: str) -> np.ndarray: return x.max(-1) if worst == "max" else x.min(-1)
+def _pick(x: np.ndarray, worst: str) -> np.ndarray:
+    return x.max(-1) if worst == "max" else x.min(-1)
 
 def _ci(x: np.ndarray) -> tuple[float, float]:
     lo, hi = np.nanpercentile(x, [2.5, 97.5])
     return float(lo), float(hi)
 
-def _diff_row(point: float, boot: np.ndarray, per_seed: np.ndarray, margin: float, lower_is_better: bool) -> dict:
+def _diff_row(point: float, boot: np.ndarray, per_seed: np.ndarray, margin: float,
+              lower_is_better: bool) -> dict:
     lo, hi = _ci(boot)
     return {"diff": float(point), "lo": lo, "hi": hi, "boot_median": float(np.nanmedian(boot)),
-            "detectable": float(DETECTABLE * np.nanstd(boot)), "per_seed": [float(v) for v in per_seed],
+            "detectable": float(DETECTABLE * np.nanstd(boot)),
+            "per_seed": [float(v) for v in per_seed],
             "decision": decide(lo, hi, margin, lower_is_better)}
 
 def measure_draws(frame: pd.DataFrame, value: str, methods: Sequence[str], seeds: Sequence[int],
                   countries: Sequence[str], n_boot: int = 2000, seed: int = 0) -> dict:
-    """Per-country and pooled means of `value` for `methods` at every checkpoint of `frame`: the point
-    estimate, `n_boot` two-level draws, and one estimate per training seed (each a pair of arrays)."""
-    sums, counts, fold_of, country_of = _value_arrays(frame[frame.method.isin(methods)], value, methods, seeds, countries)
+    """Per-country and pooled means of `value` for `methods` at every checkpoint of `frame`: the
+    point estimate, `n_boot` two-level draws, and one estimate per training seed (each a pair of
+    arrays)."""
+    sums, counts, fold_of, country_of = _value_arrays(frame[frame.method.isin(methods)], value,
+                                                      methods, seeds, countries)
     C, F, S = len(countries), int(fold_of.max()) + 1, len(seeds)
     W, U = resample(fold_of, country_of, S, n_boot, seed)
     one = lambda w, u: country_means(sums, counts, fold_of, country_of, C, w, u)
-    per_seed = [one(np.ones((1, len(counts))), np.eye(S)[None, None, s].repeat(F, 1) * S) for s in range(S)]
-    return {"point": one(np.ones((1, len(counts))), np.ones((1, F, S))), "boot": one(W, U), "per_seed": per_seed,
-            "checkpoints": sorted(frame.checkpoint.unique())}
+    per_seed = [one(np.ones((1, len(counts))), np.eye(S)[None, None, s].repeat(F, 1) * S)
+                for s in range(S)]
+    return {"point": one(np.ones((1, len(counts))), np.ones((1, F, S))), "boot": one(W, U),
+            "per_seed": per_seed, "checkpoints": sorted(frame.checkpoint.unique())}
 
 # %% ../nbs/08b_verdict.ipynb #11bd8d66
 def verdict_tables(frames: dict, n_boot: int = 2000, seed: int = 0) -> dict:
-    "The verdict: `decisions` per measure, `per_country` means, `curves` of the loss, `matched` average comparison."
+    """The verdict: `decisions` per measure, `per_country` means, `curves` of the loss, `matched`
+    average comparison."""
     countries, rows, per_country = frames["countries"], [], []
     for value, m in MEASURES.items():
-        methods = [BASE, ROBUST] + ([] if value == "reward_acc" else [START])   # SFT's reward accuracy is 0 by definition
+        # SFT's reward accuracy is 0 by definition
+        methods = [BASE, ROBUST] + ([] if value == "reward_acc" else [START])
         frame = frames[m["frame"]]
-        frame = frame[frame.checkpoint == frame.groupby("method").checkpoint.transform("max")]   # each method's end
-        d = measure_draws(frame.assign(checkpoint=0), value, methods, frames["spec"]["seeds"], countries, n_boot, seed)
-        point, boot = d["point"][0][0, :, 0], d["boot"][0][:, :, 0]                # [method, country], [B, method, country]
+        # each method's end
+        frame = frame[frame.checkpoint == frame.groupby("method").checkpoint.transform("max")]
+        d = measure_draws(frame.assign(checkpoint=0), value, methods, frames["spec"]["seeds"],
+                          countries, n_boot, seed)
+        # [method, country], [B, method, country]
+        point, boot = d["point"][0][0, :, 0], d["boot"][0][:, :, 0]
         worst_p, worst_b = _pick(point, m["worst"]), _pick(boot, m["worst"])
         seeds = [_pick(s[0][0, :, 0], m["worst"]) for s in d["per_seed"]]
         row = {"measure": value, "role": m["role"], "label": m["label"],
-               **_diff_row(worst_p[1] - worst_p[0], worst_b[:, 1] - worst_b[:, 0], [s[1] - s[0] for s in seeds],
-                           m["margin"], m["worst"] == "max")}
+               **_diff_row(worst_p[1] - worst_p[0], worst_b[:, 1] - worst_b[:, 0],
+                           [s[1] - s[0] for s in seeds], m["margin"], m["worst"] == "max")}
         arg = np.argmax if m["worst"] == "max" else np.argmin
         for i, name in enumerate(methods):
             lo, hi = _ci(worst_b[:, i])
-            tied = np.ptp(point[i]) == 0                                            # e.g. SFT's loss: 2500 everywhere
+            tied = np.ptp(point[i]) == 0  # e.g. SFT's loss: 2500 everywhere
             where = "all countries" if tied else countries[int(arg(point[i]))]
             row[name] = {"worst": float(worst_p[i]), "lo": lo, "hi": hi, "country": where}
             ci = np.percentile(boot[:, i], [2.5, 97.5], axis=0)
-            per_country += [{"measure": value, "method": name, "country": c, "mean": float(point[i, j]),
-                             "lo": float(ci[0, j]), "hi": float(ci[1, j])} for j, c in enumerate(countries)]
+            per_country += [
+                {"measure": value, "method": name, "country": c, "mean": float(point[i, j]),
+                 "lo": float(ci[0, j]), "hi": float(ci[1, j])} for j, c in enumerate(countries)]
         rows.append(row)
-    return {"decisions": rows, "per_country": pd.DataFrame(per_country), **loss_curves(frames, n_boot, seed)}
+    return {"decisions": rows, "per_country": pd.DataFrame(per_country),
+            **loss_curves(frames, n_boot, seed)}
 
 def loss_curves(frames: dict, n_boot: int = 2000, seed: int = 0) -> dict:
-    "Worst-country and average held-out loss per method and checkpoint, and the comparison at matched average loss."
-    d = measure_draws(frames["pairs"], "loss", [BASE, ROBUST], frames["spec"]["seeds"], frames["countries"], n_boot, seed)
+    """Worst-country and average held-out loss per method and checkpoint, and the comparison at
+    matched average loss."""
+    d = measure_draws(frames["pairs"], "loss", [BASE, ROBUST], frames["spec"]["seeds"],
+                      frames["countries"], n_boot, seed)
     curves = []
     for i, method in enumerate([BASE, ROBUST]):
         for k, ck in enumerate(d["checkpoints"]):
-            for stat, p, b in (("worst", d["point"][0].max(-1), d["boot"][0].max(-1)), ("average", d["point"][1], d["boot"][1])):
+            for stat, p, b in (("worst", d["point"][0].max(-1), d["boot"][0].max(-1)),
+                               ("average", d["point"][1], d["boot"][1])):
                 lo, hi = _ci(b[:, i, k])
-                curves.append({"method": method, "checkpoint": ck, "share": ck / max(d["checkpoints"]), "stat": stat,
+                curves.append({"method": method, "checkpoint": ck,
+                               "share": ck / max(d["checkpoints"]), "stat": stat,
                                "value": float(p[0, i, k]), "lo": lo, "hi": hi})
     def matched(means):
-        worst, avg = means[0].max(-1), means[1]                                   # [B, method, checkpoint]
-        level = avg[:, :, -1].max(1)                                               # L*: the higher final average
+        worst, avg = means[0].max(-1), means[1]  # [B, method, checkpoint]
+        level = avg[:, :, -1].max(1)  # L*: the higher final average
         at = np.stack([at_level(avg[:, i], worst[:, i], level) for i in range(2)], 1)
         return level, at
     level, at = matched(d["point"])
     b_level, b_at = matched(d["boot"])
     seeds = [matched(s)[1][0] for s in d["per_seed"]]
-    row = {"measure": "loss at matched average", "role": "secondary", "label": "worst-country loss at matched average loss",
+    row = {"measure": "loss at matched average", "role": "secondary",
+           "label": "worst-country loss at matched average loss",
            "level": float(level[0]), "level_lo": _ci(b_level)[0], "level_hi": _ci(b_level)[1],
-           "unreached": float(np.isnan(b_at).any(1).mean()),          # draws where a method never gets down to L*
-           **_diff_row(at[0, 1] - at[0, 0], b_at[:, 1] - b_at[:, 0], [s[1] - s[0] for s in seeds], MEASURES["loss"]["margin"], True)}
+           # draws where a method never gets down to L*
+           "unreached": float(np.isnan(b_at).any(1).mean()),
+           **_diff_row(at[0, 1] - at[0, 0], b_at[:, 1] - b_at[:, 0], [s[1] - s[0] for s in seeds],
+                       MEASURES["loss"]["margin"], True)}
     for i, method in enumerate([BASE, ROBUST]):
         lo, hi = _ci(b_at[:, i])
         row[method] = {"worst": float(at[0, i]), "lo": lo, "hi": hi}
     return {"curves": pd.DataFrame(curves), "matched": row}
-
-# %% ../nbs/08b_verdict.ipynb #e8d54c9f
-def _fmt(value: str, x: float, sign: bool = False) -> str:
-    digits = 1 if value.startswith("loss") else 3
-    return f"{x:{'+' if sign else ''}.{digits}f}".replace("-", "−")
-
-def _cell(value: str, w: dict) -> str:
-    where = f" {w['country']}" if "country" in w else ""
-    return f"{_fmt(value, w['worst'])} [{_fmt(value, w['lo'])}, {_fmt(value, w['hi'])}]{where}"
-
-def verdict_markdown(v: dict) -> str:
-    "The decisions of `verdict_tables` as one markdown table (worst country per method, difference, decision)."
-    head = ("| measure (worst country) | SFT | IPO | GR-IPO | GR-IPO − IPO [95 %] | median of draws | "
-            "detectable (80 %) | per seed | decision |")
-    lines = [head, "|" + " --- |" * 9]
-    for r in v["decisions"] + [v["matched"]]:
-        value = r["measure"]
-        label = f"**{r['label']}** (primary)" if r["role"] == "primary" else r["label"]
-        if value == "loss at matched average":
-            label += f", L* = {_fmt(value, r['level'])} [{_fmt(value, r['level_lo'])}, {_fmt(value, r['level_hi'])}]"
-            if r["unreached"]: label += f" (not reached in {r['unreached']:.1%} of draws, left out)"
-        sft = _fmt(value, r[START]["worst"]) + f" {r[START]['country']}" if START in r else "—"
-        seeds = " / ".join(_fmt(value, x, True) for x in r["per_seed"])
-        lines.append(f"| {label} | {sft} | {_cell(value, r[BASE])} | {_cell(value, r[ROBUST])} | "
-                     f"{_fmt(value, r['diff'], True)} [{_fmt(value, r['lo'], True)}, {_fmt(value, r['hi'], True)}] | "
-                     f"{_fmt(value, r['boot_median'], True)} | {_fmt(value, r['detectable'])} | {seeds} | "
-                     f"{r['decision']} |")
-    return "\n".join(lines)
-
-def per_country_markdown(v: dict, measures: Sequence[str] = ("loss", "reward_acc", "similarity")) -> str:
-    "Each measure's per-country means at the end of training, methods joined by ' / '."
-    pc = v["per_country"]
-    countries = list(dict.fromkeys(pc.country))
-    lines = ["| held-out, per country | " + " | ".join(countries) + " |", "|" + " --- |" * (len(countries) + 1)]
-    for value in measures:
-        part = pc[pc.measure == value]
-        methods = list(dict.fromkeys(part.method))
-        means = part.set_index(["method", "country"])["mean"]
-        cells = [" / ".join(_fmt(value, means[(m, c)]) for m in methods) for c in countries]
-        lines.append(f"| {MEASURES[value]['label']} ({' / '.join(methods)}) | " + " | ".join(cells) + " |")
-    return "\n".join(lines)

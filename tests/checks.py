@@ -51,6 +51,27 @@ def check_sync() -> bool:
     return not changed
 
 
+def library_style(most_lines: int = 300) -> dict[str, bool]:
+    """The library as ruff.toml says (ruff: lines <= 100 columns, no `;` chains, no unused or
+    undefined names), nbdev's generated `__all__` lines aside, and no module over `most_lines`."""
+    r = sh([str(BIN / "ruff"), "check", "--output-format", "json", "--exit-zero", "."])
+    found = json.loads(r.stdout or "[]")
+    def generated(v):  # a line of the `__all__` nbdev writes (it wraps at 120 columns itself)
+        lines = Path(v["filename"]).read_text().splitlines()
+        start = next((i for i, l in enumerate(lines) if l.startswith("__all__ = [")), None)
+        if start is None or v["code"] != "E501": return False
+        end = next(i for i in range(start, len(lines)) if lines[i].rstrip().endswith("]"))
+        return start <= v["location"]["row"] - 1 <= end
+    kept = [v for v in found if not generated(v)]
+    for v in kept:
+        print(f"{Path(v['filename']).relative_to(ROOT)}:{v['location']['row']}: {v['code']} "
+              f"{v['message']}", file=sys.stderr)
+    long = {p.name: n for p in sorted((ROOT / "grpo_nb").glob("*.py")) if p.name != "_modidx.py"
+            and (n := len(p.read_text().splitlines())) > most_lines}
+    if long: print(f"modules over {most_lines} lines: {long}", file=sys.stderr)
+    return {"ruff": r.returncode == 0 and not kept, "module length": not long}
+
+
 def front_matter() -> bool:
     "Every notebook opens with YAML front matter that parses; every papermill notebook (a 'parameters' cell) is skip_exec."
     import json, re, yaml
@@ -198,7 +219,8 @@ def crossfit_and_verdict(data: str) -> dict[str, bool]:
 def readme_verdict() -> bool:
     """The README's verdict table is what the committed records give (recomputed with the verdict's own settings);
     while the records are unfinished, the README carries no table of the new verdict."""
-    from grpo_nb.verdict import read_records, verdict_markdown, verdict_tables
+    from grpo_nb.report import verdict_markdown
+    from grpo_nb.verdict import read_records, verdict_tables
     records, readme = ROOT / "results" / "goqa_crossfit", (ROOT / "README.md").read_text()
     carries = "| measure (worst country) |" in readme
     try: frames = read_records(records)

@@ -14,6 +14,11 @@ def test_sync():
     assert checks.check_sync()
 
 
+def test_library_style():
+    "grpo_nb/ as ruff.toml says (lines <= 100 columns, no `;` chains, ...), no module over 300 lines."
+    all_passed(checks.library_style())
+
+
 def test_front_matter():
     assert checks.front_matter()
 
