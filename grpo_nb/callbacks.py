@@ -42,8 +42,8 @@ class Evaluate(Callback):
 
     def after_step(self, run):
         pairs, every = run.state.pairs, run.cfg.eval_every
-        run.last = self.evaluate(run) if pairs // every > (pairs
-                                                           - len(run.batch)) // every else None
+        run.last = (self.evaluate(run) if pairs // every > (pairs - len(run.batch)) // every
+                    else None)
 
     def after_fit(self, run):
         if run.last is None: run.last = self.evaluate(run)
@@ -102,8 +102,8 @@ def _objective_state(c: dict) -> dict:
     eta = schedule.pop("eta", 0.0)
     return {} if log_alpha is None else {"log_alpha": log_alpha, "eta": eta}
 
-def restore(path: Path, params: Sequence[torch.Tensor], opt, objective) -> tuple[PlateauSchedule,
-                                                                                 LoopState]:
+def restore(path: Path, params: Sequence[torch.Tensor], opt,
+            objective) -> tuple[PlateauSchedule, LoopState]:
     """Load a checkpoint into `params`, `opt`, `objective` and the random state; its schedule and
     loop state."""
     try: c = torch.load(path, weights_only=False)

@@ -29,7 +29,7 @@ class TrainConfig:
     objective: str = "gr-ipo"          # a key of objectives.REGISTRY
     out_dir: str = "outputs/run"       # relative to the working directory
     model: str = DEFAULT_MODEL         # embedded name, hub id or local folder (the base model)
-    init: str = ""  # finished run to start from (and use as reference); "": the base model
+    init: str = ""                     # finished run to start from (also the reference); "": base
     # GOQA CSV or your grouped pairs (grouped.load_pairs); "" = $GRPO_NB_DATA, else the hub id
     data: str = ""
     # the groups, in id order; (): GOQA's five paper countries, or all groups of your data
@@ -37,18 +37,18 @@ class TrainConfig:
     seed: int = 0                      # training randomness: LoRA init, pair order
     data_seed: int | None = None       # splits, folds and pair draws; None: `seed` (see split_seed)
     all_pairs: bool = False
-    folds: int = 0  # k > 0: k-fold cross-fitting over questions, `fold` held out as test
+    folds: int = 0                     # k > 0: k-fold cross-fit over questions, `fold` held out
     fold: int = 0
     lora: bool = True                  # paper: r 8, alpha 32, dropout 0, all projections
     lora_r: int = 8
     lora_alpha: int = 32
-    quantize: str = ""  # "4bit": QLoRA, NF4 base weights through bitsandbytes (needs lora)
+    quantize: str = ""                 # "4bit": QLoRA, NF4 base weights (bitsandbytes; needs lora)
     optimizer: str = "adamw"           # adamw | rmsprop
     lr: float = 3e-5
     weight_decay: float = 0.0
     beta: float = 0.01
     label_smoothing: float = 0.0
-    eta: float | str = 5e-7  # GR weight step size; "auto": √(2 ln K / T) / M (losses.auto_eta)
+    eta: float | str = 5e-7            # GR step size; "auto": √(2 ln K / T) / M (losses.auto_eta)
     chi: float = 1.0                   # GR/IS trade-off for gr-* objectives (1 = pure GR)
     batch_size: int = 8                # pairs per micro-batch
     grad_accum: int = 2                # micro-batches per optimiser step
@@ -56,7 +56,7 @@ class TrainConfig:
     max_epochs: int = 1
     max_steps: int = 0                 # 0 = no limit but max_epochs
     eval_every: int = 160              # training pairs between evaluations
-    patience: int = 3  # evaluations without improvement before LR ÷ 10; 0: constant LR and η
+    patience: int = 3                  # evaluations without gain before LR ÷ 10; 0: constant LR, η
     lr_factor: float = 0.1
     min_lr: float = 1e-7               # stop once LR falls below it
     eval_batch_size: int = 16
@@ -64,7 +64,7 @@ class TrainConfig:
     max_prompt_length: int = 256
     # fp32 | bf16: the model's forward in bf16 autocast (CPUs with avx512_bf16/amx_bf16, GPUs)
     precision: str = "fp32"
-    pairs_per_row: int = 4  # pairs per packed row of a forward; 0: a whole micro-batch in one row
+    pairs_per_row: int = 4             # pairs per packed row of a forward; 0: a micro-batch a row
     resume: bool = False
     overwrite: bool = False
     wandb: bool = True                 # offline unless WANDB_MODE says otherwise
@@ -136,8 +136,8 @@ PAPER = {"sft": dict(optimizer="rmsprop", lr=1e-4, max_epochs=1),
          "ipo": dict(optimizer="adamw", lr=3e-5, beta=0.01),
          "gr-ipo": dict(optimizer="adamw", lr=6e-5, beta=0.01, eta=5e-7),
          "common": dict(batch_size=8, grad_accum=2, max_grad_norm=10.0, lora=True, lora_r=8,
-                        lora_alpha=32,
-                        max_length=512, max_prompt_length=256, model="google/gemma-2b")}
+                        lora_alpha=32, max_length=512, max_prompt_length=256,
+                        model="google/gemma-2b")}
 """The paper's hyper-parameters (Table 2): `TrainConfig(**PAPER['common'], **PAPER['gr-ipo'],
 objective='gr-ipo')`."""
 
@@ -145,8 +145,8 @@ RESUME_MAY_CHANGE = ("resume", "overwrite", "max_steps", "max_epochs", "wandb")
 "Fields a resumed run may change (its budget and bookkeeping); any other change is refused."
 
 SHARED_WITH_INIT = ("model", "data", "countries", "seed", "data_seed", "folds", "fold", "lora",
-                    "wandb", "max_length",
-                    "max_prompt_length", "eval_batch_size", "precision", "pairs_per_row")
+                    "wandb", "max_length", "max_prompt_length", "eval_batch_size", "precision",
+                    "pairs_per_row")
 """Fields a run hands to the SFT run it starts from when that is trained first
 (`study.ensure_init`): data, model, machine."""
 

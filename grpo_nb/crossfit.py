@@ -41,9 +41,9 @@ FOLDERS = {stage: objective_entry(stage).folder for stage in METHODS}
 
 SCHEDULES = {"matched": dict(patience=0, eval_every=10**6), "paper": {}}
 """`matched` (primary): the plateau rule off for every stage, one constant LR (and η) path for
-IPO and GR-IPO; nothing reads the validation loss then, so a run is evaluated at its start and end
-only. `paper`: the stage defaults, the paper's rule (GR-IPO watches its worst group, IPO the
-average)."""
+IPO and GR-IPO; nothing reads the validation loss then, so a run is evaluated at its start and
+end only. `paper`: the stage defaults, the paper's rule (GR-IPO watches its worst group, IPO
+the average)."""
 BOOKKEEPING = ("out_dir", "init", "fold", "seed", "data", "resume", "overwrite", "wandb",
                "wandb_project")
 "Config fields that differ between the runs of one cross-fit or between machines, not in its spec."
@@ -121,8 +121,8 @@ def check_records(records_dir: str | os.PathLike, spec: dict) -> None:
                               for k in differ[:3])
             raise ValueError(f"records folder {records} holds another cross-fit ({shown}): give "
                              "another records_dir")
-    found = sorted(int(p.name[4:]) for p in records.glob("fold*") if p.is_dir()
-                   and p.name[4:].isdigit())
+    found = sorted(int(p.name[4:]) for p in records.glob("fold*")
+                   if p.is_dir() and p.name[4:].isdigit())
     stray = [f for f in found if f >= spec["folds"]]
     if stray or (found and not saved.is_file()):
         spec_json = "present" if saved.is_file() else "missing"
@@ -144,7 +144,7 @@ def score_heldout(model, tok, recs: pd.DataFrame, cfg: TrainConfig) -> pd.DataFr
     packed = [pack(tok, goqa_prompt(r.country, r.question, r.options),
                    list(LETTERS[:len(r.options)]),
                    max_length=cfg.max_length, max_prompt_length=cfg.max_prompt_length)
-                   for r in recs.itertuples()]
+              for r in recs.itertuples()]
     rows, step = [], cfg.eval_batch_size
     with torch.no_grad():
         for s in range(0, len(packed), step):

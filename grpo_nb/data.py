@@ -35,8 +35,8 @@ def _is_local(source: str) -> bool:
     """A source is a local path if it exists or looks like a file name (has a data-file suffix or no
     `owner/name` shape)."""
     p = Path(source).expanduser()
-    return p.exists() or p.suffix in (".csv", ".json", ".parquet") or not re.fullmatch(
-        r"[A-Za-z0-9][\w.-]*/[\w.-]+", source)
+    return (p.exists() or p.suffix in (".csv", ".json", ".parquet")
+            or not re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", source))
 
 # %% ../nbs/00_data.ipynb #a3bcc176
 _DEFAULTDICT = re.compile(r"^\s*defaultdict\(\s*<class\s+'list'>\s*,\s*(\{.*\})\s*\)\s*$", re.S)
@@ -96,8 +96,8 @@ def read_goqa(source: str | os.PathLike | None = None) -> pd.DataFrame:
         try: raw = datasets.load_dataset(source, split="train").to_pandas()
         except Exception as e:
             raise GOQAError(f"could not load {source!r} from the Hugging Face hub "
-                            f"({type(e).__name__}); offline, "
-                            f"pass a local copy of global_opinions.csv or set GRPO_NB_DATA") from e
+                            f"({type(e).__name__}); offline, pass a local copy of "
+                            "global_opinions.csv or set GRPO_NB_DATA") from e
     missing = [c for c in GOQA_COLUMNS if c not in raw.columns]
     if missing:
         raise GOQAError(f"{source}: missing column(s) {missing}; expected the hub schema "
@@ -114,8 +114,8 @@ def write_goqa_csv(rows: Sequence[tuple[str, dict, list]], path: str | os.PathLi
     """Write (question, {country: probs}, options) rows as a CSV in the hub's schema: what
     `read_goqa` reads."""
     df = pd.DataFrame({"question": [q for q, _, _ in rows],
-                       "selections": ["defaultdict(<class 'list'>, " + repr(dict(s)) + ")" for _, s,
-                                      _ in rows],
+                       "selections": ["defaultdict(<class 'list'>, " + repr(dict(s)) + ")"
+                                      for _, s, _ in rows],
                        "options": [repr(list(o)) for _, _, o in rows], "source": ""})
     df.to_csv(path, index=False)
     return Path(path)
@@ -192,8 +192,8 @@ def question_folds(recs: pd.DataFrame, folds: int, seed: int = 0) -> dict[int, i
     rarest countries first)."""
     countries = sorted(recs.country.unique())
     n = recs.groupby("country").size().reindex(countries).to_numpy(float)
-    cover = recs.groupby("question_id").country.apply(lambda cs: np.array([countries.index(c)
-                                                                           for c in cs]))
+    cover = recs.groupby("question_id").country.apply(
+        lambda cs: np.array([countries.index(c) for c in cs]))
     rng = np.random.default_rng(_key(seed, "folds"))
     qs = cover.index.to_numpy()[rng.permutation(len(cover))]
     # questions of the rarest countries first
@@ -264,8 +264,8 @@ def preference_pairs(recs: pd.DataFrame, countries: Sequence[str], seed: int = 0
             prompt = goqa_prompt(rec.country, rec.question, rec.options)
             for w, l in (_pairs_of(rec, seed, all_pairs) if len(rec.options) > 1 else []):
                 rows.append(dict(prompt=prompt, chosen=LETTERS[w], rejected=LETTERS[l],
-                                 group=rec.group,
-                                 group_name=rec.country, question_id=rec.question_id,
+                                 group=rec.group, group_name=rec.country,
+                                 question_id=rec.question_id,
                                  chosen_prob=rec.probs[w], rejected_prob=rec.probs[l]))
         cols = {k: [r[k] for r in rows] for k in _features(countries)}
         out[s] = datasets.Dataset.from_dict(cols, features=_features(countries))

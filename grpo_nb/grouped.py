@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import datasets
 
-from .data import (GOQA_COLUMNS, HUB_ID, PAPER_COUNTRIES, SPLITS, _close_countries,
-                          _is_local, default_data_source,
-                          fold_records, load_goqa_pairs, split_records)
+from .data import (
+    GOQA_COLUMNS, HUB_ID, PAPER_COUNTRIES, SPLITS, _close_countries, _is_local, default_data_source,
+    fold_records, load_goqa_pairs, split_records)
 
 # %% auto #0
 __all__ = ['PAIR_COLUMNS', 'SPLIT_ALIASES', 'FILE_FORMATS', 'PairsError', 'read_pairs_table', 'check_pairs', 'select_groups',
@@ -107,7 +107,7 @@ def read_pairs_table(source: str | os.PathLike) -> tuple[datasets.Dataset, list[
                                     f"({type(cause).__name__}: {cause})") from e
     if isinstance(ds, datasets.DatasetDict):
         if any("split" in d.column_names for d in ds.values()):
-            raise PairsError(f"{source}: named splits {list(ds)} and a 'split' column: keep one")
+            raise PairsError(f"{source}: named splits {list(ds)} and a 'split' column; keep one")
         where = [f"split {name!r} row {i}" for name, d in ds.items() for i in range(len(d))]
         with _quiet():
             ds = datasets.concatenate_datasets(
@@ -184,9 +184,9 @@ def _need(n_prompts: pd.Series, least: int, why: str) -> None:
 def assign_splits(records: pd.DataFrame, split: Sequence[str] | None, seed: int = 0,
                   fracs: tuple[float, float, float] = (0.8, 0.1, 0.1), folds: int = 0,
                   fold: int = 0) -> list[str]:
-    """Each pair's split from `records` (one row per pair: `country` = group, `question_id` = prompt
-    id): `split` as given (val drawn from train if none says val), else seeded by prompt per
-    group."""
+    """Each pair's split from `records` (one row per pair: `country` = group, `question_id` =
+    prompt id): `split` as given (val drawn from train if none says val), else seeded by prompt
+    per group."""
     if split is not None:
         if folds:
             raise PairsError("folds need the seeded split by prompt: drop the data's 'split' "
@@ -281,7 +281,8 @@ def check_chat_template(tok) -> None:
     "Refuse a tokenizer without a chat template, which conversational pairs need."
     if not getattr(tok, "chat_template", None):
         raise PairsError("the data is conversational (message lists) but the tokenizer of "
-                         f"{tok.name_or_path!r} has no chat template: use a chat model, or text")
+                         f"{tok.name_or_path!r} has no chat template: use a chat model, or "
+                         "plain-text prompt/chosen/rejected")
 
 def render_chat(tok, prompt: list[dict], responses: Sequence[list[dict]]) -> tuple[str, list[str]]:
     """A conversational pair as text: the prompt with the assistant's turn opened, and what each
@@ -293,7 +294,7 @@ def render_chat(tok, prompt: list[dict], responses: Sequence[list[dict]]) -> tup
                          f"a prefix of prompt + response (prompt ends {text[-60:]!r}); give the "
                          "pairs as plain text instead")
     bos = tok.bos_token or ""
-    adds_bos = bool(bos) and tok("x")["input_ids"][:1] == [tok.bos_token_id] != tok(
-        "x", add_special_tokens=False)["input_ids"][:1]
+    adds_bos = (bool(bos) and tok("x")["input_ids"][:1] == [tok.bos_token_id]
+                != tok("x", add_special_tokens=False)["input_ids"][:1])
     prompt_text = text[len(bos):] if adds_bos and text.startswith(bos) else text
     return prompt_text, [f[len(text):] for f in fulls]

@@ -92,8 +92,8 @@ class Learner:
     """A run's loop: fit → epochs → steps; evaluation, the schedule, logs, checkpoints and the
     progress bar are callbacks."""
     def __init__(self, cfg: TrainConfig, model, params: list, opt, objective,
-                 sched: PlateauSchedule, state: LoopState,
-                 splits: dict, refs: dict, accelerator: Accelerator, callbacks: Sequence[Callback],
+                 sched: PlateauSchedule, state: LoopState, splits: dict, refs: dict,
+                 accelerator: Accelerator, callbacks: Sequence[Callback],
                  clock: PhaseClock | None = None):
         self.cfg, self.model, self.params, self.opt = cfg, model, params, opt
         self.objective, self.sched, self.state = objective, sched, state

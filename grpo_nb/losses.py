@@ -26,8 +26,8 @@ def ipo_loss(h: torch.Tensor, beta: float) -> torch.Tensor:
 
 def dpo_loss(h: torch.Tensor, beta: float, label_smoothing: float = 0.0) -> torch.Tensor:
     "DPO per pair: −log σ(βh), with conservative label smoothing ε."
-    return -(1 - label_smoothing) * F.logsigmoid(beta * h) - label_smoothing * F.logsigmoid(-beta
-                                                                                            * h)
+    return (-(1 - label_smoothing) * F.logsigmoid(beta * h)
+            - label_smoothing * F.logsigmoid(-beta * h))
 
 def pair_loss(kind: str, h: torch.Tensor, beta: float,
               label_smoothing: float = 0.0) -> torch.Tensor:
@@ -66,8 +66,8 @@ def uniform_log_weights(k: int) -> torch.Tensor:
     return torch.full((k,), -math.log(k), dtype=torch.float64)
 
 def update_log_weights(log_alpha: torch.Tensor, group_loss: torch.Tensor, eta) -> torch.Tensor:
-    """Exponentiated-gradient ascent on the simplex, kept as log-weights in float64: log α ←
-    log_softmax(log α + η L)."""
+    """Exponentiated-gradient ascent on the simplex, kept as log-weights in float64:
+    log α ← log_softmax(log α + η L)."""
     z = log_alpha.double() + eta * group_loss.detach().double()
     return torch.log_softmax(torch.nan_to_num(z, posinf=torch.finfo(torch.float64).max), dim=-1)
 
@@ -86,8 +86,8 @@ def robust_loss(L: torch.Tensor, alpha: torch.Tensor, mu: torch.Tensor,
 def robust_step(losses: torch.Tensor, groups: torch.Tensor, counts: torch.Tensor,
                 log_alpha: torch.Tensor, eta: float, chi: float = 1.0,
                 scale: str = "count") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """One GR step: group losses, log-weight update, and the loss to minimise. Returns (loss, new
-    log α, L_g)."""
+    """One GR step: group losses, log-weight update, and the loss to minimise. Returns
+    (loss, new log α, L_g)."""
     L = group_losses(losses, groups, counts, scale)
     log_alpha = update_log_weights(log_alpha, L, eta) if chi > 0 else log_alpha
     return robust_loss(L, log_alpha.exp(), is_weights(counts, scale), chi), log_alpha, L
@@ -109,7 +109,7 @@ def start_loss_bound(groups: torch.Tensor, counts: torch.Tensor, batches, loss0:
                      scale: str = "count") -> float:
     """M: the largest group loss over `batches` (lists of pair indices) when every pair's loss is
     `loss0`."""
-    per_batch = [group_losses(torch.full((len(b),), loss0, dtype=torch.float64), groups[b], counts,
-                              scale).max()
+    per_batch = [group_losses(torch.full((len(b),), loss0, dtype=torch.float64), groups[b],
+                              counts, scale).max()
                  for b in batches]
     return float(max(per_batch))

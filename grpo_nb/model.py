@@ -16,9 +16,9 @@ logging.getLogger("bitsandbytes.backends.cpu.ops").addFilter(
 import torch
 from accelerate import PartialState
 
-# peft's PeftModel reads transformers' `is_gradient_checkpointing`, which transformers 5 renamed and
-# warns about (FutureWarning) on every wrap: peft's to change, not the user's; only that message is
-# silenced.
+# peft's PeftModel reads transformers' `is_gradient_checkpointing`, which transformers 5 renamed
+# and warns about (FutureWarning) on every wrap: peft's to change, not the user's; only that
+# message is silenced.
 warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated",
                         category=FutureWarning)
 from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
@@ -69,8 +69,8 @@ def _gguf_path(name: str) -> Path:
 
 def _is_complete(folder: Path) -> bool:
     "True if `folder` is a finished conversion (marker written last, weights present)."
-    return (folder / "grpo_nb.json").is_file() and (folder / "config.json").is_file() and any(
-        folder.glob("*.safetensors"))
+    return ((folder / "grpo_nb.json").is_file() and (folder / "config.json").is_file()
+            and any(folder.glob("*.safetensors")))
 
 def embedded_model_dir(name: str = DEFAULT_MODEL, cache: str | os.PathLike | None = None) -> Path:
     """A safetensors folder of embedded model `name`, converted from its GGUF on first use
@@ -173,15 +173,14 @@ def load_policy(name: str = DEFAULT_MODEL, lora: bool | LoraConfig = False,
     """Load (model, tokenizer) on accelerate's device, its base weights quantised if asked; with
     `lora`, wrap it in a LoRA adapter."""
     device = torch.device(device) if device is not None else PartialState().device
-    dtype = default_dtype(device) if dtype == "auto" else getattr(torch, dtype) if isinstance(
-        dtype, str) else dtype
+    dtype = (default_dtype(device) if dtype == "auto"
+             else getattr(torch, dtype) if isinstance(dtype, str) else dtype)
     bnb = quantization_config(quantize, dtype)
     path, tok = model_path(name), load_tokenizer(name)
     try:
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype,
-                                                     attn_implementation=ATTENTION,
-                                                     **(dict(quantization_config=bnb, device_map={
-                                                         "": str(device)}) if bnb else {}))
+        model = AutoModelForCausalLM.from_pretrained(
+            path, dtype=dtype, attn_implementation=ATTENTION,
+            **(dict(quantization_config=bnb, device_map={"": str(device)}) if bnb else {}))
     except Exception as e:
         raise ModelError(f"could not load model {name!r} from {path} ({type(e).__name__}: "
                          f"{str(e)[:300]}); a truncated or partial download? Re-save the folder, "
@@ -225,8 +224,8 @@ def encode(tok: PreTrainedTokenizerBase, prompt: str, response: str, max_length:
            max_prompt_length: int = 256, add_eos: bool = True) -> dict[str, list[int]]:
     "Token ids of prompt + response (+ EOS), with labels masking the prompt."
     p = tok(prompt, add_special_tokens=True)["input_ids"][-max_prompt_length:]
-    r = tok(response,
-            add_special_tokens=False)["input_ids"] + ([tok.eos_token_id] if add_eos else [])
+    r = (tok(response, add_special_tokens=False)["input_ids"]
+         + ([tok.eos_token_id] if add_eos else []))
     r = r[:max(0, max_length - len(p))]
     if not r:
         raise ValueError(f"no response tokens left for {response!r} (max_length {max_length}, "

@@ -8,8 +8,9 @@ from typing import Callable
 
 import torch
 
-from .losses import (group_losses, is_weights, margin, pair_loss, pair_metrics, robust_loss,
-                            uniform_log_weights, update_log_weights)
+from .losses import (
+    group_losses, is_weights, margin, pair_loss, pair_metrics, robust_loss, uniform_log_weights,
+    update_log_weights)
 from .runs import metric_key
 
 # %% auto #0
@@ -25,10 +26,9 @@ class Objective:
     weighs_batch = False
     monitored = metric_key("loss", "val", summary="average")  # what the plateau schedule watches
 
-    def state_dict(self) -> dict: return {}  # saved in every checkpoint; empty: nothing to save
+    def state_dict(self) -> dict: return {}                # saved in every checkpoint ({}: none)
     def load_state_dict(self, state: dict) -> None: pass
-    # a new run begins with step size η (resolved by the trainer)
-    def start(self, eta: float) -> None: pass
+    def start(self, eta: float) -> None: pass              # a new run's η (from the trainer)
     def lr_dropped(self) -> None: pass                     # the schedule cut the LR
     def schedule_record(self) -> dict: return {}           # logged beside the LR (η)
     def weights_record(self) -> dict: return {}            # logged after each step's metrics (α)
@@ -41,8 +41,8 @@ class SFT(Objective):
     def losses(self, pol_w: torch.Tensor, pol_l: torch.Tensor, ref=None) -> torch.Tensor:
         return -pol_w
 
-    def metrics(self, pol_w: torch.Tensor, pol_l: torch.Tensor, ref=None) -> dict[str,
-                                                                                  torch.Tensor]:
+    def metrics(self, pol_w: torch.Tensor, pol_l: torch.Tensor,
+                ref=None) -> dict[str, torch.Tensor]:
         return {"logps_pol/accuracies": (pol_w > pol_l).float(), "logps_pol/chosen": pol_w,
                 "logps_pol/rejected": pol_l}
 
@@ -127,7 +127,7 @@ class ObjectiveEntry:
     """A registered objective: how it is built, and how configs, tables, figures and run folders
     name it."""
     name: str                # in configs, notebooks' parameters and on the command line: "gr-ipo"
-    factory: Callable  # factory(beta=, label_smoothing=, counts=, eta=, chi=) -> the objective
+    factory: Callable        # factory(beta=, label_smoothing=, counts=, eta=, chi=) -> objective
     display: str             # in tables and figures: "GR-IPO"
     folder: str              # in run folders' names: "gripo"
     preference: bool         # compares chosen with rejected against a reference (a sweep's method)
@@ -153,15 +153,15 @@ def register_objective(name: str, factory, display: str | None = None,
     return entry
 
 def objective_entry(name: str) -> ObjectiveEntry:
-    """The registry's entry for `name`. A name not yet known first imports the modules listed in
-    $GRPO_NB_OBJECTIVES, so a fresh process (a sweep's notebooks) finds objectives registered
-    there."""
+    """The registry's entry for `name`. A name not yet known first imports the modules listed
+    in $GRPO_NB_OBJECTIVES, so a fresh process (a sweep's notebooks) finds objectives
+    registered there."""
     if name not in REGISTRY:
         for module in (m.strip() for m in os.environ.get(PLUGINS, "").split(",") if m.strip()):
             try: importlib.import_module(module)
             except ImportError as e:
-                raise ValueError(f"${PLUGINS} names module {module!r}, which cannot be imported: "
-                                 f"{e}") from e
+                raise ValueError(f"${PLUGINS} names module {module!r}, which cannot be "
+                                 f"imported: {e}") from e
     if name not in REGISTRY:
         raise ValueError(f"unknown objective {name!r}; choose one of {tuple(REGISTRY)} or register "
                          f"it (register_objective, in a module named in ${PLUGINS} for notebooks "
@@ -180,8 +180,8 @@ def _group_robust(kind: str, importance_sampling: bool):
 
 register_objective("sft", lambda **_: SFT())
 for _kind in ("dpo", "ipo"):
-    register_objective(_kind, lambda beta, label_smoothing, kind=_kind,
-                       **_: Preference(kind, beta, label_smoothing))
+    register_objective(_kind, lambda beta, label_smoothing, kind=_kind, **_:
+                       Preference(kind, beta, label_smoothing))
     register_objective(f"gr-{_kind}", _group_robust(_kind, importance_sampling=False))
     register_objective(f"is-{_kind}", _group_robust(_kind, importance_sampling=True))
 

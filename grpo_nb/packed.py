@@ -67,14 +67,14 @@ def collate_packed(examples: Sequence[dict], dtype: torch.dtype = torch.float32,
         ids += r_ids + [0] * n_pad
         pos += [0] * n_pad
         src_row += [r] * (len(srcs) - len(src_row))
-        seg_t, own_t, i = torch.tensor(seg + [-1] * n_pad), torch.tensor(
-            owner + [-1] * n_pad), torch.arange(width)
+        seg_t, own_t = torch.tensor(seg + [-1] * n_pad), torch.tensor(owner + [-1] * n_pad)
+        i = torch.arange(width)
         same_pair, causal = own_t[None, :] == own_t[:, None], i[None, :] <= i[:, None]
         allowed = causal & same_pair & ((seg_t[None, :] == 0) | (seg_t[None, :] == seg_t[:, None]))
         # a padding position sees itself only (no empty softmax)
         allowed |= (own_t[:, None] < 0) & (i[None, :] == i[:, None])
-        masks.append(torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed,
-                                                                         torch.finfo(dtype).min))
+        masks.append(torch.zeros(allowed.shape, dtype=dtype)
+                     .masked_fill(~allowed, torch.finfo(dtype).min))
     keep, src = torch.unique(torch.tensor(srcs), return_inverse=True)
     return {"input_ids": torch.tensor(ids).view(len(layout), width),
             "position_ids": torch.tensor(pos).view(len(layout), width),
@@ -110,8 +110,8 @@ def response_sums(lp: torch.Tensor, batch: dict, first_token: bool = False) -> t
         keep = batch["first"].to(dev)
         lp, rows, which = lp[keep], rows[keep], which[keep]
     k = batch["n_responses"]
-    return torch.zeros(batch["n_examples"] * k, dtype=lp.dtype,
-                       device=dev).index_add(0, rows * k + which, lp).view(-1, k)
+    return (torch.zeros(batch["n_examples"] * k, dtype=lp.dtype, device=dev)
+            .index_add(0, rows * k + which, lp).view(-1, k))
 
 def packed_logps(model: torch.nn.Module, batch: dict, precision: str = "fp32") -> torch.Tensor:
     "Summed log-probability of each response of each packed example, `[examples, responses]`."

@@ -13,8 +13,8 @@ def assigned_names(source: str) -> list[str]:
     "The names that Python `source` assigns at its top level, in order."
     out = []
     for node in ast.parse(source).body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
-            node, ast.AnnAssign) else []
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [node.target] if isinstance(node, ast.AnnAssign) else [])
         out += [t.id for t in targets if isinstance(t, ast.Name)]
     return out
 

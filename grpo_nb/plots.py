@@ -63,10 +63,9 @@ def training_chart(run_dir: str | os.PathLike, split: str = "test") -> alt.Chart
     w = df.dropna(subset=[wcols[0]])[["step"] + wcols].drop_duplicates("step", keep="last")
     w = w.melt("step", var_name="group", value_name="weight")
     w["country"] = w.group.map({c: cfg["countries"][g] for g, c in enumerate(wcols)})
-    weights = alt.Chart(w).mark_line().encode(x="step:Q",
-                                              y=alt.Y("weight:Q", title="group weight α"),
-                                              color="country:N").properties(title="group weights",
-                                                                            width=260, height=180)
+    weights = alt.Chart(w).mark_line().encode(
+        x="step:Q", y=alt.Y("weight:Q", title="group weight α"), color="country:N"
+    ).properties(title="group weights", width=260, height=180)
     return alt.hconcat(worst, weights)
 
 # %% ../nbs/05_plots.ipynb #85a84e26
@@ -83,11 +82,12 @@ def band_chart(df: pd.DataFrame, x: str, value: str, color: str, title: str,
                y_title: str | None = None, width: int = 240, height: int = 180) -> alt.LayerChart:
     "Mean line with a ± SEM band over seeds, one colour per `color`."
     s = mean_sem(df, [color, x], value)
-    base = alt.Chart(s).encode(x=alt.X(f"{x}:Q", title=x), color=alt.Color(
-        f"{color}:N", title=color, sort=list(dict.fromkeys(s[color])), scale=PALETTE))
+    base = alt.Chart(s).encode(x=alt.X(f"{x}:Q", title=x),
+                               color=alt.Color(f"{color}:N", title=color,
+                                               sort=list(dict.fromkeys(s[color])), scale=PALETTE))
     return (base.mark_area(opacity=0.2).encode(y="lo:Q", y2="hi:Q")
-            + base.mark_line().encode(y=alt.Y("mean:Q", title=y_title or value))).properties(
-                title=title, width=width, height=height)
+            + base.mark_line().encode(y=alt.Y("mean:Q", title=y_title or value))
+            ).properties(title=title, width=width, height=height)
 
 def bar_chart(df: pd.DataFrame, x: str, value: str, title: str, y_title: str | None = None,
               color: str | None = None, width: int = 240, height: int = 180) -> alt.LayerChart:
@@ -114,8 +114,8 @@ def synthetic_chart(curves: pd.DataFrame, finals: pd.DataFrame, title: str) -> a
     """The paper's three synthetic panels (DPO-family and IPO-family worst-group val loss, max
     reward error), mean ± SEM."""
     panels = [band_chart(curves[curves.family == f], "iteration", "worst_val_loss", "method",
-                         f"{f} family", f"max group val loss ({f})") for f in ("DPO", "IPO")
-                         if (curves.family == f).any()]
+                         f"{f} family", f"max group val loss ({f})")
+              for f in ("DPO", "IPO") if (curves.family == f).any()]
     panels.append(bar_chart(finals, "method", "max_reward_err", "converged reward error",
                             "max reward error", color="method"))
     return alt.vconcat(alt.hconcat(*panels), title=title)  # one colour per method across the panels
@@ -140,8 +140,8 @@ def sweep_runs(sweep_dir: str | os.PathLike) -> pd.DataFrame:
     method label (the registry's display name, with η for group-robust ones), countries."""
     d = Path(sweep_dir)
     if not d.is_dir():
-        raise FileNotFoundError(f"sweep folder {d} not found: run sweep.ipynb first, or fix the "
-                                "path")
+        raise FileNotFoundError(f"sweep folder {d} not found: run sweep.ipynb first, or fix "
+                                "the path")
     rows = []
     for cfg_path in sorted(d.rglob("config.json")):
         run = cfg_path.parent
@@ -152,16 +152,16 @@ def sweep_runs(sweep_dir: str | os.PathLike) -> pd.DataFrame:
         if not entry.preference: continue                     # the seeds' SFT runs
         eta = cfg["eta"] if entry.group_robust else None
         rows.append({"run": str(run), "objective": entry.name, "seed": cfg["seed"], "eta": eta,
-                     "group_robust": entry.group_robust, "method": entry.display
-                     + (f" η={_eta_label(eta)}" if entry.group_robust else ""),
+                     "group_robust": entry.group_robust,
+                     "method": (entry.display
+                                + (f" η={_eta_label(eta)}" if entry.group_robust else "")),
                      "countries": tuple(cfg["countries"]), "data": cfg.get("data", "")})
     if not rows:
         raise ValueError(f"no finished IPO/GR-IPO runs under {d}: expected run folders with "
                          "config.json, log.jsonl and done.json, as sweep.ipynb writes")
-    runs = pd.DataFrame(rows).sort_values(["objective", "eta", "seed"], na_position="first",
-                                          ignore_index=True, # η: a number or "auto"
-                                          key=lambda col: col.map(str) if col.name == "eta"
-                                          else col)
+    runs = pd.DataFrame(rows).sort_values(
+        ["objective", "eta", "seed"], na_position="first", ignore_index=True,
+        key=lambda col: col.map(str) if col.name == "eta" else col)  # η: a number or "auto"
     if runs.countries.nunique() > 1:
         raise ValueError(f"the runs under {d} use different country lists: "
                          f"{sorted(set(runs.countries))}")
@@ -189,8 +189,9 @@ def sweep_frames(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
         ev = df.dropna(subset=[worst["max_test_loss"]])
         per = {f"{column}:{c}": ev[metric_key(metric, "test", g)]
                for column, metric in FIGURE_METRICS.items() for g, c in enumerate(countries)}
-        evals.append(pd.DataFrame({"step": ev.step, **{column: ev[key] for column, key
-                                                       in worst.items()}, **per}).assign(**tag))
+        evals.append(pd.DataFrame({"step": ev.step,
+                                   **{column: ev[key] for column, key in worst.items()},
+                                   **per}).assign(**tag))
         tr = df.dropna(subset=[metric_key("loss", "train")])
         if metric_key("rewards/weights", "train", 0) in tr:  # only group-robust runs log α
             weights = {c: tr[metric_key("rewards/weights", "train", g)]
@@ -224,9 +225,8 @@ def grouped_bar_chart(df: pd.DataFrame, x: str, group: str, value: str, title: s
     bars = base.mark_bar().encode(y=alt.Y("mean:Q", title=y_title or value),
                                   color=alt.Color(f"{group}:N", sort=go, scale=PALETTE))
     return (bars
-            + base.mark_errorbar().encode(y=alt.Y("lo:Q", title=y_title or value),
-                                          y2="hi:Q")).properties(title=title, width=width,
-                                                                 height=height)
+            + base.mark_errorbar().encode(y=alt.Y("lo:Q", title=y_title or value), y2="hi:Q")
+            ).properties(title=title, width=width, height=height)
 
 def goqa_fig3(fr: dict) -> alt.VConcatChart:
     """Paper Fig 3: worst-group test loss and reward accuracy, per-country test loss; min log-prob
@@ -244,7 +244,7 @@ def goqa_fig3(fr: dict) -> alt.VConcatChart:
     weights = [band_chart(gr[gr.method == m].melt(["method", "seed", "step", "run"], countries,
                                                   var_name=g, value_name="weight"),
                           "step", "weight", g, f"{m}: group weights (train)")
-                          for m in dict.fromkeys(gr.method)]
+               for m in dict.fromkeys(gr.method)]
     bottom = alt.hconcat(band_chart(evals, "step", "min_logp_acc", "method",
                                     "min group log-prob accuracy (test)"), *weights,
                          grouped_bar_chart(start, g, "method", "logp_acc",

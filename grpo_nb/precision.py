@@ -20,9 +20,9 @@ NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 "CPU flags (Linux /proc/cpuinfo names) of native bf16 matrix products."
 
 def cpu_flags() -> set[str]:
-    """The CPU's feature flags as /proc/cpuinfo lists them (empty where there is no such file); the
-    space-separated `$GRPO_NB_CPU_FLAGS` instead when set (to see what a CPU without a flag would
-    do)."""
+    """The CPU's feature flags as /proc/cpuinfo lists them (empty where there is no such file);
+    the space-separated `$GRPO_NB_CPU_FLAGS` instead when set (to see what a CPU without a
+    flag would do)."""
     if "GRPO_NB_CPU_FLAGS" in os.environ: return set(os.environ["GRPO_NB_CPU_FLAGS"].split())
     try: lines = Path("/proc/cpuinfo").read_text().splitlines()
     except OSError: return set()
@@ -76,8 +76,8 @@ def check_precision(precision: str, device: torch.device) -> None:
 
 def autocast(precision: str, device: torch.device):
     "The context a model's forward runs in: bf16 autocast on `device` for 'bf16', none for 'fp32'."
-    return torch.autocast(device.type,
-                          dtype=torch.bfloat16) if precision == "bf16" else contextlib.nullcontext()
+    return (torch.autocast(device.type, dtype=torch.bfloat16) if precision == "bf16"
+            else contextlib.nullcontext())
 
 
 # %% ../nbs/01a_precision.ipynb #242af00b

@@ -31,8 +31,8 @@ def response_logps(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> to
     logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1]
     target = labels[:, 1:]
     scored = target != IGNORE
-    lp = torch.log_softmax(logits[scored].float(),
-                           -1).gather(-1, target[scored].unsqueeze(-1)).squeeze(-1)
+    lp = (torch.log_softmax(logits[scored].float(), -1)
+          .gather(-1, target[scored].unsqueeze(-1)).squeeze(-1))
     row = scored.nonzero()[:, 0]
     return torch.zeros(ids.shape[0], dtype=lp.dtype, device=dev).index_add(0, row, lp)
 

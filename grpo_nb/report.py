@@ -24,8 +24,8 @@ def _cell(value: str, w: dict) -> str:
 def verdict_markdown(v: dict) -> str:
     """The decisions of `verdict_tables` as one markdown table (worst country per method,
     difference, decision)."""
-    head = ("| measure (worst country) | SFT | IPO | GR-IPO | GR-IPO − IPO [95 %] | median of "
-            "draws | detectable (80 %) | per seed | decision |")
+    head = ("| measure (worst country) | SFT | IPO | GR-IPO | GR-IPO − IPO [95 %] "
+            "| median of draws | detectable (80 %) | per seed | decision |")
     lines = [head, "|" + " --- |" * 9]
     for r in v["decisions"] + [v["matched"]]:
         value = r["measure"]

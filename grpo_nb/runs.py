@@ -86,12 +86,12 @@ def parse_metric_key(key: str) -> tuple[str, str, int | None, str] | None:
     stem, _, number = tail.rpartition("_")
     group, tail = (int(number), stem) if number.isdigit() and stem else (None, tail)
     tags = {tag: split for split, tag in SPLIT_TAGS.items()}
-    if sep and tail in tags: metric, split = head, tags[tail]                    # loss/eval
-    elif sep and head.rpartition("_")[2] in tags:  # rewards_eval/accuracies
+    if sep and tail in tags: metric, split = head, tags[tail]        # loss/eval
+    elif sep and head.rpartition("_")[2] in tags:                    # rewards_eval/accuracies
         metric, split = f"{head.rpartition('_')[0]}/{tail}", tags[head.rpartition("_")[2]]
     else: return None
-    return (metric, split, group, summary) if metric_key(metric, split, group,
-                                                         summary) == key else None
+    return ((metric, split, group, summary)
+            if metric_key(metric, split, group, summary) == key else None)
 
 # %% ../nbs/02b_runs.ipynb #206d7c89
 LOCK = ".lock"
@@ -149,8 +149,8 @@ def refuse_foreign(out: str | os.PathLike) -> None:
     "Raise if `out` is a file, or a non-empty folder that holds no grpo_nb run."
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise NotADirectoryError(f"out_dir {out} is a file, not a run folder: choose another "
-                                 "out_dir")
+        raise NotADirectoryError(f"out_dir {out} is a file, not a run folder: choose "
+                                 "another out_dir")
     if _holds_something(out) and not is_run_folder(out):
         raise FileExistsError(f"folder {out} is not empty and holds no grpo_nb run (no config.json "
                               "of one): refusing to write into it; choose a new or empty folder")
@@ -179,8 +179,8 @@ def check_run_dir(out: str | os.PathLike, config: dict, defaults: dict, resume: 
 
 # %% ../nbs/02b_runs.ipynb #5caa7b4a
 class PhaseClock:
-    """Exclusive wall time (and pairs scored) per named phase of a run; `with clock(name, pairs):
-    ...`."""
+    """Exclusive wall time (and pairs scored) per named phase of a run:
+    `with clock(name, pairs): ...`."""
     def __init__(self):
         self.seconds, self.pairs, self.stack = {}, {}, []
         self.start = self.mark = time.perf_counter()

@@ -42,8 +42,8 @@ def on_main(accelerator: Accelerator, fn) -> None:
     if accelerator.is_main_process:
         try: fn()
         except Exception as e: err = e
-    msg = broadcast_object_list([err and f"{type(err).__name__}: {err}"])[
-        0] if accelerator.num_processes > 1 else None
+    msg = (broadcast_object_list([err and f"{type(err).__name__}: {err}"])[0]
+           if accelerator.num_processes > 1 else None)
     if err is not None: raise err
     if msg: raise RuntimeError(f"the main process stopped: {msg}")
 
@@ -133,8 +133,8 @@ def adapter_merged(model):
     weights, or already inside this context, as is."""
     from peft.tuners.lora import LoraLayer
     layers = [m for m in model.modules() if isinstance(m, LoraLayer)]
-    if not layers or getattr(model, "is_loaded_in_4bit", False) or getattr(model, "adapter_folded",
-                                                                           False):
+    if (not layers or getattr(model, "is_loaded_in_4bit", False)
+            or getattr(model, "adapter_folded", False)):
         yield model
         return
     bases = [layer.get_base_layer() for layer in layers]
@@ -154,8 +154,8 @@ def adapter_merged(model):
             for base, weights in zip(bases, stored): base.weight.data = weights
 
 def evaluate(model, split: dict, ref: tuple | None, objective, cfg: TrainConfig, split_name: str,
-             accelerator: Accelerator | None = None, logps: tuple | None = None) -> dict[str,
-                                                                                         float]:
+             accelerator: Accelerator | None = None,
+             logps: tuple | None = None) -> dict[str, float]:
     """Per-group loss and pair metrics of `model` (unwrapped) on a whole split, shared over the
     processes of `accelerator` (`split_name`: val or test); `logps`: the policy's (chosen,
     rejected) log-probs when known."""
@@ -213,18 +213,18 @@ def _micro_losses(model, split, ref, b, objective, cfg):
     "Per-pair training losses (with graph) of micro-batch `b` and its per-pair metrics."
     lp = pair_logps(model, split, b, cfg.precision, cfg.pairs_per_row)
     pol_w, pol_l = lp[:, 0], lp[:, 1]
-    ref_b = (ref[0][b].to(lp.device),
-             ref[1][b].to(lp.device)) if objective.needs_reference else None
-    metrics = objective.metrics(pol_w.detach(), pol_l.detach(),
-                                ref_b) if objective.train_metrics else {}
+    ref_b = ((ref[0][b].to(lp.device), ref[1][b].to(lp.device))
+             if objective.needs_reference else None)
+    metrics = (objective.metrics(pol_w.detach(), pol_l.detach(), ref_b)
+               if objective.train_metrics else {})
     return objective.losses(pol_w, pol_l, ref_b), metrics
 
 def rank_micro_batches(batch: Sequence[int], batch_size: int, world: int = 1,
                        rank: int = 0) -> list[list[int]]:
     """This process's micro-batches of a global batch: its share in pieces of `batch_size`, as many
     on every process."""
-    mine, n = rank_share(batch, world,
-                         rank), max(1, math.ceil(math.ceil(len(batch) / world) / batch_size))
+    mine = rank_share(batch, world, rank)
+    n = max(1, math.ceil(math.ceil(len(batch) / world) / batch_size))
     return [mine[i * batch_size:(i + 1) * batch_size] for i in range(n)]
 
 def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, objective,
@@ -233,14 +233,13 @@ def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, objective,
     robust objective's α."""
     world, groups, n_groups = accelerator.num_processes, split["group"], len(cfg.countries)
     micro = rank_micro_batches(batch, cfg.batch_size, world, accelerator.process_index)
-    # an empty micro-batch still runs (on one pair, weight 0) so every process makes the same DDP
-    # calls
+    # an empty micro-batch still runs (one pair, weight 0) so every process makes the same DDP calls
     def run(b):
         losses, m = _micro_losses(model, split, ref, b or batch[:1], objective, cfg)
         return (losses, m) if b else (losses * 0, None)
-    # DDP reads "sync gradients?" at the forward: all but the last micro-batch run without it. The
-    # backward is scaled by W because DDP averages gradients over processes and the step needs their
-    # sum.
+    # DDP reads "sync gradients?" at the forward: all but the last micro-batch run without it.
+    # The backward is scaled by W because DDP averages gradients over processes and the step
+    # needs their sum.
     def sync_if_last(i):
         return accelerator.no_sync(model) if i < len(micro) - 1 else contextlib.nullcontext()
     forwards, parts = [], []
@@ -248,13 +247,13 @@ def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, objective,
     if objective.weighs_batch:
         for i, b in enumerate(micro):
             with sync_if_last(i): forwards.append(run(b))
-        L = sum(objective.group_losses(losses.detach(), groups[b or batch[:1]]) for (losses, _),
-                b in zip(forwards, micro))
+        L = sum(objective.group_losses(losses.detach(), groups[b or batch[:1]])
+                for (losses, _), b in zip(forwards, micro))
         # each process's group losses, summed over processes
         L = accelerator.reduce(L.double(), "sum").cpu()
         objective.update(L)
-        parts = [objective.loss(losses, groups[b or batch[:1]]) for (losses, _),
-                 b in zip(forwards, micro)]
+        parts = [objective.loss(losses, groups[b or batch[:1]])
+                 for (losses, _), b in zip(forwards, micro)]
         # one backward through every graph: DDP reduces the summed gradient once
         accelerator.backward(sum(parts) * world)
     else:  # each micro-batch's forward and backward in turn, at the memory of one micro-batch

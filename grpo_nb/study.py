@@ -49,8 +49,8 @@ def stage_config(stage: str, **params) -> TrainConfig:
     # everything but init, which may be trained (or finished) first
     dataclasses.replace(cfg, init="").validate()
     if stage_of(cfg.objective) != stage:
-        bad(f"objective {cfg.objective!r} belongs to the {stage_of(cfg.objective)} stage, not "
-            f"{stage}")
+        bad(f"objective {cfg.objective!r} belongs to the {stage_of(cfg.objective)} stage, "
+            f"not {stage}")
     resolve_model(cfg.model)  # an unknown model stops here, before any file is written
     pairs = load_pairs(cfg.data, cfg.countries, seed=cfg.split_seed, all_pairs=cfg.all_pairs,
                        folds=cfg.folds, fold=cfg.fold)
@@ -61,9 +61,9 @@ NOTEBOOKS = {"sft": "sft.ipynb", "ipo": "ipo.ipynb", "gr-ipo": "gripo.ipynb"}
 "The study notebook of each stage."
 
 def notebook_config(notebook: str, namespace: dict) -> TrainConfig:
-    """The stage config of a study notebook from its parameters' values in `namespace` (the kernel's
-    globals): the notebook's `parameters` cell is the one list of what it takes; `sft_dir` is
-    `init`."""
+    """The stage config of a study notebook from its parameters' values in `namespace` (the
+    kernel's globals): the notebook's `parameters` cell is the one list of what it takes;
+    `sft_dir` is `init`."""
     stage = {nb: s for s, nb in NOTEBOOKS.items()}.get(Path(notebook).name)  # the notebook's stage
     if stage is None: bad(f"{notebook} is not a study notebook; one of {list(NOTEBOOKS.values())}")
     params = parameter_values(notebook, namespace)
@@ -86,8 +86,8 @@ def notebooks_dir() -> Path:
     import grpo_nb
     d = Path(grpo_nb.__file__).resolve().parents[1] / "nbs"
     if not (d / NOTEBOOKS["ipo"]).is_file():
-        raise FileNotFoundError(f"study notebooks not found in {d}: sweeps run from a clone of the "
-                                "repository")
+        raise FileNotFoundError(f"study notebooks not found in {d}: sweeps run from a clone "
+                                "of the repository")
     return d
 
 
@@ -106,8 +106,8 @@ def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int],
             isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
         bad(f"seeds must be a non-empty list of integers >= 0, got {seeds!r}")
     if len(set(seeds)) < len(seeds): bad(f"seeds listed twice: {seeds}")
-    if not isinstance(objectives,
-                      (list, tuple)) or not objectives or len(set(objectives)) < len(objectives):
+    if (not isinstance(objectives, (list, tuple)) or not objectives
+            or len(set(objectives)) < len(objectives)):
         bad(f"objectives must be a non-empty list of distinct objective names, got {objectives!r}")
     entries = []
     for name in objectives:
@@ -115,11 +115,11 @@ def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int],
         except ValueError as e: bad(str(e))
         if not entries[-1].preference:
             bad(f"objective {name!r} is not a preference objective: a sweep compares those "
-                                           f"(each seed's SFT run is their start)")
-    if any(e.group_robust for e in entries) and (not isinstance(etas, (list, tuple)) or not etas
-                                                 or not all(
-            e == "auto" or isinstance(e, (int, float)) and not isinstance(e, bool) and e > 0
-            for e in etas)):
+                f"(each seed's SFT run is their start)")
+    if any(e.group_robust for e in entries) and (
+            not isinstance(etas, (list, tuple)) or not etas or not all(
+                e == "auto" or isinstance(e, (int, float)) and not isinstance(e, bool) and e > 0
+                for e in etas)):
         bad(f"etas must be a non-empty list of numbers > 0 or 'auto', got {etas!r}")
     if "objective" in common:
         bad("stage_params sets objective: list the objectives in `objectives` instead")
@@ -139,8 +139,8 @@ def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int],
             for eta in (etas if e.group_robust else [None]):
                 name = e.folder if eta is None else f"{e.folder}_eta{_eta_text(eta)}"
                 params = {**common, "objective": e.name, "seed": s, "sft_dir": str(base / "sft"),
-                          "out_dir": str(base / name),
-                          "resume": True, **({"eta": eta} if eta is not None else {})}
+                          "out_dir": str(base / name), "resume": True,
+                          **({"eta": eta} if eta is not None else {})}
                 plan.append({"name": f"seed{s}/{name}", "objective": e.name,
                              "notebook": str(nbs / notebook[e.name]),
                              "output": str(base / f"{name}.ipynb"), "params": params,
@@ -178,9 +178,9 @@ def parse_overrides(items: Sequence[str]) -> dict:
 def main(argv: Sequence[str] | None = None) -> None:
     """`grpo_nb_train STAGE [key=value ...]`: train one study stage; runs unchanged under
     `accelerate launch` with several processes."""
-    p = argparse.ArgumentParser(prog="grpo_nb_train",
-                                description="Train one stage of the study (SFT, IPO, GR-IPO) into "
-                                            "out_dir.")
+    p = argparse.ArgumentParser(
+        prog="grpo_nb_train",
+        description="Train one stage of the study (SFT, IPO, GR-IPO) into out_dir.")
     p.add_argument("stage", choices=list(STAGES))
     p.add_argument("params", nargs="*", metavar="key=value",
                    help="TrainConfig fields, e.g. out_dir=../outputs/gr eta=0.01 data=pairs.jsonl "
@@ -197,8 +197,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ensure_init(cfg)
     done = train(cfg, run_pairs(cfg))
     # Returns None: the console script passes main's return value to sys.exit, and anything else is
-    # an exit status of 1. no per-group keys
-    summary = {k: v for k, v in done.items()
+    # an exit status of 1.
+    summary = {k: v for k, v in done.items()  # no per-group keys
                if (parse_metric_key(k) or (None, None, None))[2] is None}
     if int(os.environ.get("RANK", "0")) == 0: print(json.dumps(summary, indent=1))
 

@@ -28,8 +28,8 @@ def features(x: torch.Tensor, g: torch.Tensor, kind: str = "swapped") -> torch.T
     if kind not in FEATURES: raise ValueError(f"unknown feature map {kind!r}; one of {FEATURES}")
     u = (torch.arange(N_ACTIONS, dtype=x.dtype) / N_ACTIONS + 1)[:, None]          # [A, 1]
     c, s = torch.cos(math.pi * x)[..., None, :], torch.sin(math.pi * x)[..., None, :]  # [..., 1, 2]
-    even, odd = (u * c).expand(*c.shape[:-2], N_ACTIONS, 2), (s / u).expand(*c.shape[:-2],
-                                                                            N_ACTIONS, 2)
+    even, odd = ((u * c).expand(*c.shape[:-2], N_ACTIONS, 2),
+                 (s / u).expand(*c.shape[:-2], N_ACTIONS, 2))
     one = (g == 1)[..., None, None]
     if kind == "swapped": even, odd = torch.where(one, odd, even), torch.where(one, even, odd)
     if kind == "flipped": even, odd = torch.where(one, u * s, even), torch.where(one, c / u, odd)
@@ -84,8 +84,8 @@ def _diff(p: dict, kind: str) -> torch.Tensor:
     return take(p["w"]) - take(p["l"])
 
 def make_problem(scenario: str = "iii", kind: str = "swapped", seeds=range(2021, 2041),
-                 n_train: int = 300,
-                 n_val: int = 1000, n_test: int = 1000, theta_max: float = 5.0) -> Problem:
+                 n_train: int = 300, n_val: int = 1000, n_test: int = 1000,
+                 theta_max: float = 5.0) -> Problem:
     "Draw every seed's training/validation pairs, test states and initial θ ~ U[0, theta_max]⁴."
     if scenario not in SCENARIOS:
         raise ValueError(f"unknown scenario {scenario!r}; one of {list(SCENARIOS)}")
@@ -129,8 +129,8 @@ def paper_methods(eta_dpo: float = 0.5, eta_ipo: float = 0.01) -> list[Method]:
 def tradeoff_methods(chis=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), eta_dpo: float = 0.5,
                      eta_ipo: float = 0.01) -> list[Method]:
     "GR-DPO and GR-IPO with the IS/GR trade-off χ (paper Fig 6)."
-    return [Method(f"GR-{l.upper()} χ={c:g}", l, b, eta=e, chi=c) for l, b,
-            e in (("dpo", 1.0, eta_dpo), ("ipo", 0.1, eta_ipo)) for c in chis]
+    return [Method(f"GR-{l.upper()} χ={c:g}", l, b, eta=e, chi=c)
+            for l, b, e in (("dpo", 1.0, eta_dpo), ("ipo", 0.1, eta_ipo)) for c in chis]
 
 # %% ../nbs/04_synthetic.ipynb #81f55e7e
 def _losses(loss: str, beta: float, s: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
@@ -184,8 +184,8 @@ def run_family(methods: list[Method], pb: Problem, iters: int | None = None, lr:
         raise ValueError("run_family: methods must share their loss and β")
     iters = iters or (DPO_ITERS if loss == "dpo" else IPO_ITERS)
     log_every = log_every or max(1, iters // 100)
-    eta = torch.tensor([m.eta if m.chi > 0 else 0.0 for m in methods], dtype=torch.float64)[:, None,
-                                                                                            None]
+    eta = torch.tensor([m.eta if m.chi > 0 else 0.0 for m in methods],
+                       dtype=torch.float64)[:, None, None]
     chi = torch.tensor([m.chi for m in methods], dtype=torch.float64)[:, None]
     start = torch.stack([_start_weights(m, pb.counts, len(pb.seeds)) for m in methods])
     # every method at once
@@ -234,9 +234,8 @@ def reward_errors(pb: Problem, theta: torch.Tensor) -> tuple[torch.Tensor, torch
 
 # %% ../nbs/04_synthetic.ipynb #411a8969
 def run_study(scenario: str = "iii", kind: str = "swapped", seeds=range(2021, 2041),
-              methods: list[Method] | None = None,
-              dpo_iters: int = DPO_ITERS, ipo_iters: int = IPO_ITERS) -> tuple[pd.DataFrame,
-                                                                               pd.DataFrame]:
+              methods: list[Method] | None = None, dpo_iters: int = DPO_ITERS,
+              ipo_iters: int = IPO_ITERS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every method on every seed: (curves, finals) frames, with the scenario and feature map in
     each row."""
     pb = make_problem(scenario, kind, seeds)
@@ -256,6 +255,6 @@ def run_study(scenario: str = "iii", kind: str = "swapped", seeds=range(2021, 20
                                      for g in range(err.shape[-1])}))
         curves.append(curve.assign(family=family[0].upper()))
     tag = dict(scenario=scenario, features=kind)
-    return pd.concat(curves, ignore_index=True).assign(**tag), pd.concat(
-        finals, ignore_index=True).assign(**tag)
+    return (pd.concat(curves, ignore_index=True).assign(**tag),
+            pd.concat(finals, ignore_index=True).assign(**tag))
 

@@ -61,8 +61,8 @@ def golden_runs(work: str | os.PathLike) -> dict:
               show_progress=False)
         done = {k: v for k, v in json.loads((run / "done.json").read_text()).items()
                 if k != "profile"}
-        out[f"{objective}/{per_row}"] = {"log.jsonl": h((run / "log.jsonl").read_bytes()),
-                                         "done.json": h(json.dumps(done, indent=2).encode()),
-                                         "adapter": h((run / "final"
-                                                       / "adapter_model.safetensors").read_bytes())}
+        out[f"{objective}/{per_row}"] = {
+            "log.jsonl": h((run / "log.jsonl").read_bytes()),
+            "done.json": h(json.dumps(done, indent=2).encode()),
+            "adapter": h((run / "final" / "adapter_model.safetensors").read_bytes())}
     return out

@@ -14,14 +14,14 @@ from .config import RESUME_MAY_CHANGE, TrainConfig, config_dict
 from .data import default_data_source, group_counts
 from .grouped import check_chat_template, is_conversational, load_pairs
 from .losses import auto_eta, start_loss_bound
-from .callbacks import (Checkpoint, Evaluate, JsonLog, ProgressBar, StateCheck, Wandb,
-                               restore)
+from .callbacks import (
+    Checkpoint, Evaluate, JsonLog, ProgressBar, StateCheck, Wandb, restore)
 from .loop import Learner, LoopState, PlateauSchedule, epoch_order
 from .model import load_policy, load_tokenizer, lora_config, resolve_model
 from .precision import cast_frozen_weights, check_precision, machine_info, machine_line
 from .objectives import make_objective
-from .runs import (PhaseClock, atomic_dir, atomic_write, check_run_dir, profile_table,
-                          refuse_foreign, run_lock)
+from .runs import (
+    PhaseClock, atomic_dir, atomic_write, check_run_dir, profile_table, refuse_foreign, run_lock)
 from .step import make_accelerator, on_main, reference_logps, tokenised_split
 
 log = logging.getLogger(__name__)
@@ -36,13 +36,13 @@ def load_final(run_dir: str | os.PathLike, quantize: str = ""):
     run = Path(run_dir)
     final = run / "final"
     if not final.is_dir():
-        raise FileNotFoundError(f"{run} has no final/ model folder: the run did not finish writing "
-                                "it")
+        raise FileNotFoundError(f"{run} has no final/ model folder: the run did not finish "
+                                "writing it")
     if not (final / "adapter_config.json").is_file():
         return load_policy(str(final), quantize=quantize)
     cfg = json.loads((run / "config.json").read_text())
-    model, tok = load_final(cfg["init"], quantize) if cfg.get("init") else load_policy(
-        cfg["model"], quantize=quantize)
+    model, tok = (load_final(cfg["init"], quantize) if cfg.get("init")
+                  else load_policy(cfg["model"], quantize=quantize))
     from peft import PeftModel
     return PeftModel.from_pretrained(model, str(final)).merge_and_unload(), tok
 
@@ -50,8 +50,8 @@ def load_start(cfg: TrainConfig):
     """The model to train (with a fresh LoRA adapter if asked) and its tokenizer, from the base
     model or a finished run; in bf16, its frozen weights stored in bf16
     (`precision.cast_frozen_weights`)."""
-    model, tok = load_final(cfg.init, cfg.quantize) if cfg.init else load_policy(
-        cfg.model, quantize=cfg.quantize)
+    model, tok = (load_final(cfg.init, cfg.quantize) if cfg.init
+                  else load_policy(cfg.model, quantize=cfg.quantize))
     if cfg.lora:
         from peft import get_peft_model
         model = get_peft_model(model, lora_config(r=cfg.lora_r, alpha=cfg.lora_alpha))
@@ -91,8 +91,8 @@ def resolve_eta(cfg: TrainConfig, objective, groups: torch.Tensor, counts: torch
     if not objective.learns_weights: return 0.0, {}                     # no weights to move
     per_step, order = cfg.batch_size * cfg.grad_accum, epoch_order(cfg, len(groups), 0)
     first_epoch = [order[i:i + per_step] for i in range(0, len(order), per_step)]
-    # At the start the policy is the reference, so h = 0: every pair's loss is the objective's loss
-    # at h = 0.
+    # At the start the policy is the reference, so h = 0: every pair's loss is the objective's
+    # loss at h = 0.
     zero = torch.zeros(1, dtype=torch.float64)
     bound = start_loss_bound(groups, counts, first_epoch,
                              float(objective.losses(zero, zero, (zero, zero))[0]))
@@ -185,8 +185,7 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
         with clock("save"):
             atomic_dir(out / "final",
                        lambda d: (unwrapped.save_pretrained(d), tok.save_pretrained(d)))
-        # where this process's time went, phase by phase, and on what machine (to scale the times
-        # by)
+        # where this process's time went, phase by phase, and on what machine (to scale times by)
         done["profile"] = {**clock.profile(), "machine": machine_line(machine_info())}
         atomic_write(out / "done.json", lambda p: p.write_text(json.dumps(done, indent=2)))
         learner.emit("after_done")

@@ -41,15 +41,15 @@ def pair_scores(scores: pd.DataFrame, reference: pd.DataFrame, beta: float) -> p
 # %% ../nbs/08b_verdict.ipynb #bb74fcee
 def read_records(records_dir: str | os.PathLike) -> dict:
     """A finished cross-fit's records as tidy frames: `pairs`, `records` (similarities) and
-    `weights` (GR-IPO's α per step) per fold, method, seed and checkpoint; its `spec` and
-    `folds`."""
+    `weights` (GR-IPO's α per step) per fold, method, seed and checkpoint; its `spec` and `folds`.
+    """
     records = Path(records_dir)
     if not (records / "spec.json").is_file():
         raise FileNotFoundError(f"{records} holds no cross-fit records (no spec.json): run "
                                 "crossfit.ipynb first")
     spec = json.loads((records / "spec.json").read_text())
-    found = sorted(int(p.name[4:]) for p in records.glob("fold*") if p.is_dir()
-                   and p.name[4:].isdigit())
+    found = sorted(int(p.name[4:]) for p in records.glob("fold*")
+                   if p.is_dir() and p.name[4:].isdigit())
     if found != list(range(spec["folds"])):
         raise ValueError(f"records in {records} hold folds {found} of a k = {spec['folds']} "
                          "cross-fit: the verdict needs every fold (crossfit.ipynb continues the "
@@ -79,8 +79,8 @@ def read_records(records_dir: str | os.PathLike) -> dict:
                             for g, c in enumerate(cfg["countries"])}
 
                     weights.append(log[["step", *cols]].rename(columns=cols)
-                                   .melt("step", var_name="country",
-                                         value_name="weight").assign(fold=fold, seed=seed))
+                                   .melt("step", var_name="country", value_name="weight")
+                                   .assign(fold=fold, seed=seed))
     cols = ["fold", "method", "seed", "checkpoint", "step", *KEYS]
     pair_cols = cols + ["rejected", "loss", "reward_acc", "logp_acc"]
     return {"spec": spec, "countries": spec["countries"], "folds": folds,
@@ -126,8 +126,8 @@ def resample(fold_of: np.ndarray, country_of: np.ndarray, n_seeds: int, n_boot: 
     np.add.at(U, (rows[:, :, None], np.arange(n_folds)[None, :, None], draws), 1)
     return W, U
 
-def country_means(sums, counts, fold_of, country_of, n_countries, W, U) -> tuple[np.ndarray,
-                                                                                 np.ndarray]:
+def country_means(sums, counts, fold_of, country_of, n_countries,
+                  W, U) -> tuple[np.ndarray, np.ndarray]:
     """Per draw (rows of W, U): each method's and checkpoint's per-country means `[B, M, K, C]` and
     pooled means `[B, M, K]`."""
     # seed-averaged record sums

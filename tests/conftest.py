@@ -26,3 +26,10 @@ def data() -> str:
 def optional_data() -> str:
     "The GlobalOpinionQA CSV's path, or '' (the checks that need it are left out)."
     return data_path()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Name the machine this run's times belong to (CPU, speed flags, cores, measured 2048² fp32
+    rate), just above pytest's own summary line."""
+    from grpo_nb.precision import machine_info, machine_line
+    terminalreporter.write_line(f"machine: {machine_line(machine_info())}")
