@@ -323,37 +323,30 @@ def figure_notebooks() -> dict[str, bool]:
 
 
 def bench_notebook(data: str) -> dict[str, bool]:
-    """The throughput benchmark on tiny settings: the step rows that need no TRL (a bench-only
-    extra) in this machine's default precisions (bf16 too where the CPU has it); as a CPU made to
-    report no bf16: fp32 rows, a line saying why bf16 was skipped, and the end-to-end stage; with a
-    budget no plan meets: the plan shrunk and said so; and an explicit bf16 there stops."""
+    """The throughput benchmark for one timed step of the rows that need no TRL (TRL is a bench-only extra), with
+    its default precisions (bf16 too where the CPU has it); then on a CPU made to report no bf16 and with a budget
+    no plan meets: fp32 rows, a line saying why bf16 was skipped, the plan shrunk and said so; and an explicit
+    bf16 that stops."""
     import os
-    out = ROOT / "outputs" / "test"
-    out.mkdir(parents=True, exist_ok=True)
-    tiny = ["-p", "data", data, "-p", "steps", "1", "-p", "warmup", "0", "-p", "profile", "False",
-            "-p", "forward_pairs", "16"]
+    out = ROOT / "outputs" / "test"; out.mkdir(parents=True, exist_ok=True)
+    tiny = ["-p", "data", data, "-p", "steps", "1", "-p", "warmup", "1", "-p", "profile", "False", "-p", "forward_pairs", "16"]
     results = {"bench throughput": papermill("bench_throughput", out / "bench_throughput.ipynb", tiny + [
-        "-y", "methods: [two_sequence, grpo_nb, ideal]", "-p", "stage_steps", "0",
-        "-p", "out_dir", str(out / "bench")])}
+        "-y", "methods: [two_sequence, grpo_nb, ideal]", "-p", "stage_steps", "1", "-p", "out_dir", str(out / "bench")])}
     no_bf16 = {"GRPO_NB_CPU_FLAGS": "fpu sse2 avx avx2 fma"}                     # an AVX2-only CPU
+    # and a budget no plan meets: the estimate shrinks the plan (the stage goes) and says so
     shutil.rmtree(out / "bench_no_bf16", ignore_errors=True)
     ran = papermill("bench_throughput", out / "bench_no_bf16.ipynb", tiny + [
-        "-y", "methods: [grpo_nb]", "-p", "stage_steps", "1", "-p", "forward_pairs", "0",
+        "-y", "methods: [grpo_nb]", "-p", "stage_steps", "1", "-p", "budget_minutes", "0.0001",
         "-p", "out_dir", str(out / "bench_no_bf16")], env=no_bf16)
     md = (out / "bench_no_bf16" / "throughput.md").read_text() if ran else ""
-    results["bench without bf16: fp32 rows and the stage, bf16 skipped with its reason"] = (
-        "fp32" in md and "bf16 rows skipped on this machine: precision='bf16' needs a CPU with native bf16" in md
-        and "| bf16" not in md and "('bf16'" not in md and (out / "bench_no_bf16" / "stage.md").is_file())
-    # a budget no plan meets: the estimate shrinks the plan (the stage goes) and says so
-    shutil.rmtree(out / "bench_budget", ignore_errors=True)
-    ran = papermill("bench_throughput", out / "bench_budget.ipynb", tiny + [
-        "-y", "methods: [grpo_nb]", "-p", "stage_steps", "1", "-p", "forward_pairs", "0",
-        "-p", "budget_minutes", "0.0001", "-p", "out_dir", str(out / "bench_budget")], env=no_bf16)
-    printed = "".join("".join(o.get("text", "")) for c in json.loads((out / "bench_budget.ipynb").read_text())["cells"]
+    printed = "".join("".join(o.get("text", "")) for c in json.loads((out / "bench_no_bf16.ipynb").read_text())["cells"]
                       for o in c.get("outputs", [])) if ran else ""
     results["bench: the run time estimated first, the plan shrunk to the budget"] = (
         "estimated run time here:" in printed and "shrunk to fit budget_minutes 0.0001: stage_steps 1 → 0" in printed
-        and "still over budget_minutes" in printed and not (out / "bench_budget" / "stage.md").exists())
+        and "still over budget_minutes" in printed and not (out / "bench_no_bf16" / "stage.md").exists())
+    results["bench without bf16: fp32 rows, bf16 skipped with its reason"] = (
+        "fp32" in md and "bf16 rows skipped on this machine: precision='bf16' needs a CPU with native bf16" in md
+        and "| bf16" not in md and "('bf16'" not in md)
     r = sh([str(BIN / "papermill"), "--cwd", "nbs", "nbs/bench_throughput.ipynb", str(out / "bench_bf16.ipynb")] + tiny +
            ["-y", "precisions: [bf16]", "-p", "out_dir", str(out / "bench_bf16")], env={**os.environ, **no_bf16})
     results["bench without bf16: an explicit bf16 stops"] = r.returncode != 0 and "needs a CPU with native bf16" in r.stdout + r.stderr
