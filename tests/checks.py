@@ -93,7 +93,14 @@ def front_matter() -> bool:
 def notebook_tests(flags: str) -> tuple[dict[str, str], str]:
     """Run nbdev_test over nbs/ once (its own parallel workers); each notebook's result ('passed',
     'failed' or 'not run': skip_exec) and nbdev_test's error output."""
-    r = sh([str(BIN / "nbdev_test"), "--do_print", "--timing", "--flags", flags])
+    # nbdev_test runs one notebook per core (at most 8), and torch in each would start a thread
+    # per core: on 2 cores, 2 notebooks × 2 threads spin against each other (6 min 8 s for all the
+    # notebooks so, 3 min 21 s with one thread each; AMD EPYC, 2 cores). Each gets its share.
+    cores = len(os.sched_getaffinity(0))
+    workers = min(cores, 8)
+    share = str(max(1, cores // workers))
+    r = sh([str(BIN / "nbdev_test"), "--do_print", "--timing", "--flags", flags, "--n_workers", str(workers)],
+           env={**os.environ, "OMP_NUM_THREADS": share, "MKL_NUM_THREADS": share})
     sys.stdout.write(r.stdout)
     started = {Path(l.split(" ", 1)[1]).name for l in r.stdout.splitlines() if l.startswith("Starting ")}
     failed = set()
@@ -325,20 +332,21 @@ def figure_notebooks() -> dict[str, bool]:
 
 
 def bench_notebook(data: str) -> dict[str, bool]:
-    """The throughput benchmark for one timed step of the rows that need no TRL (TRL is a bench-only extra), with
+    """The throughput benchmark for one timed step of 4 pairs of the rows that need no TRL (a bench-only extra), with
     its default precisions (bf16 too where the CPU has it); then on a CPU made to report no bf16 and with a budget
     no plan meets: fp32 rows, a line saying why bf16 was skipped, the plan shrunk and said so; and an explicit
     bf16 that stops."""
     import os
     out = ROOT / "outputs" / "test"; out.mkdir(parents=True, exist_ok=True)
-    tiny = ["-p", "data", data, "-p", "steps", "1", "-p", "warmup", "1", "-p", "profile", "False", "-p", "forward_pairs", "16"]
+    tiny = ["-p", "data", data, "-p", "steps", "1", "-p", "warmup", "1", "-p", "profile", "False", "-p", "batch_size", "4"]
     results = {"bench throughput": papermill("bench_throughput", out / "bench_throughput.ipynb", tiny + [
-        "-y", "methods: [two_sequence, grpo_nb, ideal]", "-p", "stage_steps", "1", "-p", "out_dir", str(out / "bench")])}
+        "-y", "methods: [two_sequence, grpo_nb, ideal]", "-p", "forward_pairs", "8", "-p", "stage_steps", "1",
+        "-p", "out_dir", str(out / "bench")])}
     no_bf16 = {"GRPO_NB_CPU_FLAGS": "fpu sse2 avx avx2 fma"}                     # an AVX2-only CPU
     # and a budget no plan meets: the estimate shrinks the plan (the stage goes) and says so
     shutil.rmtree(out / "bench_no_bf16", ignore_errors=True)
     ran = papermill("bench_throughput", out / "bench_no_bf16.ipynb", tiny + [
-        "-y", "methods: [grpo_nb]", "-p", "stage_steps", "1", "-p", "budget_minutes", "0.0001",
+        "-y", "methods: [grpo_nb]", "-p", "forward_pairs", "0", "-p", "stage_steps", "1", "-p", "budget_minutes", "0.0001",
         "-p", "out_dir", str(out / "bench_no_bf16")], env=no_bf16)
     md = (out / "bench_no_bf16" / "throughput.md").read_text() if ran else ""
     printed = "".join("".join(o.get("text", "")) for c in json.loads((out / "bench_no_bf16.ipynb").read_text())["cells"]

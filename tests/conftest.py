@@ -23,6 +23,19 @@ def data() -> str:
 
 
 @pytest.fixture(scope="session")
+def data_sample(data) -> str:
+    """Every 4th question of the GlobalOpinionQA CSV (real rows, same schema and countries),
+    written under outputs/test/: for the checks that run the embedded model over a run's whole
+    split (the study notebooks, the benchmark's stage), a quarter of the passes."""
+    import pandas as pd
+    raw = pd.read_csv(data, dtype=str, keep_default_na=False)
+    sample = ROOT / "outputs" / "test" / "goqa_sample.csv"
+    sample.parent.mkdir(parents=True, exist_ok=True)
+    raw.iloc[::4].to_csv(sample, index=False)
+    return str(sample)
+
+
+@pytest.fixture(scope="session")
 def optional_data() -> str:
     "The GlobalOpinionQA CSV's path, or '' (the checks that need it are left out)."
     return data_path()

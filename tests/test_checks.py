@@ -58,12 +58,24 @@ def test_own_data():
     all_passed(checks.own_data())
 
 
-WITH_DATA = [checks.study_notebooks, checks.bench_notebook, checks.sweep_and_figures, checks.crossfit_and_verdict]
+@pytest.mark.slow
+@pytest.mark.data
+def test_study_notebooks(data_sample):
+    "sft → ipo → gripo (its own SFT) → ipo resumed, on a tiny budget, on a quarter of the real data."
+    all_passed(checks.study_notebooks(data_sample))
 
 
 @pytest.mark.slow
 @pytest.mark.data
-@pytest.mark.parametrize("check", WITH_DATA, ids=[c.__name__ for c in WITH_DATA])
+def test_bench_notebook(data_sample):
+    "The benchmark for one step, its stage on a quarter of the real data; without bf16; explicit bf16 refused."
+    all_passed(checks.bench_notebook(data_sample))
+
+
+@pytest.mark.slow
+@pytest.mark.data
+@pytest.mark.parametrize("check", [checks.sweep_and_figures, checks.crossfit_and_verdict],
+                         ids=["sweep_and_figures", "crossfit_and_verdict"])
 def test_with_data(check, data):
-    "The study notebooks, the benchmark, a sweep and a cross-fit on a tiny budget, with the real data."
+    "A sweep and a cross-fit (tiny model) on the whole real data file."
     all_passed(check(data))
