@@ -258,19 +258,26 @@ def output_parameter(nb: str) -> str:
     return "records_dir" if nb == "crossfit" else "out_dir"
 
 
+def side_by_side(check, items: list) -> dict[str, bool]:
+    """`check(item)` → (name, passed) for every item, one item per core at a time: for checks that
+    each start a notebook kernel that stops in its first cells (seconds of imports, one core each)."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0))) as pool:
+        return dict(pool.map(check, items))
+
+
 def bad_parameters(data: str) -> dict[str, bool]:
     "Each notebook given a bad parameter fails in its first cells with the expected message (and writes no run folder)."
     out = ROOT / "outputs" / "test" / "bad"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
-    results = {}
-    for nb, (params, msg) in BAD_PARAMETERS.items():
+    def check(nb: str) -> tuple[str, bool]:
+        params, msg = BAD_PARAMETERS[nb]
         needs_data = nb in ("gripo", "ipo", "sweep", "crossfit")
-        if needs_data and not data: continue
         extra = (["-p", "data", data] if needs_data else []) + ["-p", output_parameter(nb), str(out / nb)]
         r = sh([str(BIN / "papermill"), "--cwd", "nbs", f"nbs/{nb}.ipynb", str(out / f"{nb}.ipynb")] + extra + params)
         ok = r.returncode != 0 and msg in r.stdout + r.stderr and not (out / nb).exists()
         if not ok: sys.stderr.write(f"bad parameter {params} of {nb}: expected a failure with {msg!r}\n" + r.stderr[-3000:])
-        results[f"bad parameter {nb}"] = ok
-    return results
+        return f"bad parameter {nb}", ok
+    return side_by_side(check, [nb for nb in BAD_PARAMETERS if data or nb not in ("gripo", "ipo", "sweep", "crossfit")])
 
 
 PARAMETERISED = ["bench_throughput", "crossfit", "fig_goqa", "fig_synthetic", "gripo", "ipo", "sft", "sweep", "verdict"]
@@ -281,8 +288,7 @@ def misspelt_parameters() -> dict[str, bool]:
     import time
     from grpo_nb.params import parameter_names
     out = ROOT / "outputs" / "test" / "misspelt"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
-    results = {}
-    for nb in PARAMETERISED:
+    def check(nb: str) -> tuple[str, bool]:
         wrong = next(n for n in parameter_names(ROOT / "nbs" / f"{nb}.ipynb") if n != "out_dir") + "x"   # e.g. datax
         t = time.time()
         r = sh([str(BIN / "papermill"), "--cwd", "nbs", f"nbs/{nb}.ipynb", str(out / f"{nb}.ipynb"),
@@ -291,8 +297,8 @@ def misspelt_parameters() -> dict[str, bool]:
         ok = r.returncode != 0 and f"{nb}.ipynb does not take {wrong!r}" in r.stdout + r.stderr and took < 60 and not (out / nb).exists()
         if not ok: sys.stderr.write(f"misspelt parameter {wrong!r} of {nb}: expected a stop within 60 s naming it ({took:.0f} s)\n"
                                     + r.stderr[-3000:])
-        results[f"misspelt parameter {nb}"] = ok
-    return results
+        return f"misspelt parameter {nb}", ok
+    return side_by_side(check, PARAMETERISED)
 
 
 def papermill_reads_parameters() -> bool:
