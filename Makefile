@@ -17,10 +17,11 @@ export WANDB_MODE ?= offline
 export HF_HUB_OFFLINE ?= 1
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install study crossfit verdict figures bench docs readme test export clean-nbs check-sync
+.PHONY: help install study crossfit verdict figures bench docs readme test test-avx2 export clean-nbs check-sync
 help:
 	@echo "make study   run the main job (installs first)"
 	@echo "make test    run all tests (installs first)"
+	@echo "make test-avx2 the same tests as an AVX2-only CPU without bf16 runs them (installs first)"
 	@echo "make crossfit the GlobalOpinionQA cross-fit: IPO vs GR-IPO, records in results/ (installs first)"
 	@echo "make verdict the verdict's tables and figures from the committed records (seconds)"
 	@echo "make figures the synthetic study's figures (installs first)"
@@ -113,3 +114,13 @@ check-sync: $(STAMP)
 test: $(STAMP)
 	mkdir -p outputs
 	$(BIN)/python -m pytest
+
+# The tests as the slower machine kind runs them, on any x86-64 CPU: torch's, MKL's and oneDNN's
+# kernels pinned to AVX2 (07_reliability's pin) and a CPU that reports no bf16 ($GRPO_NB_CPU_FLAGS),
+# so every bf16 path is skipped or refused as there. Its time, scaled by the 2048² rate it prints
+# (pytest's `machine:` line), estimates `make test` on such a machine.
+AVX2_ONLY := GRPO_NB_CPU_FLAGS="fpu sse sse2 ssse3 sse4_1 sse4_2 avx avx2 fma" ATEN_CPU_CAPABILITY=avx2 \
+             MKL_ENABLE_INSTRUCTIONS=AVX2 ONEDNN_MAX_CPU_ISA=AVX2
+test-avx2: $(STAMP)
+	mkdir -p outputs
+	$(AVX2_ONLY) $(BIN)/python -m pytest
