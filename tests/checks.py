@@ -253,6 +253,9 @@ BAD_PARAMETERS = {   # notebook, papermill parameters, the message it must stop 
 }
 
 
+NEEDS_DATA = ("gripo", "ipo", "sweep", "crossfit")   # the notebooks whose bad-parameter run reads the data
+
+
 def output_parameter(nb: str) -> str:
     "The parameter naming the folder a notebook writes first: `records_dir` for the cross-fit, else `out_dir`."
     return "records_dir" if nb == "crossfit" else "out_dir"
@@ -271,13 +274,12 @@ def bad_parameters(data: str) -> dict[str, bool]:
     out = ROOT / "outputs" / "test" / "bad"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
     def check(nb: str) -> tuple[str, bool]:
         params, msg = BAD_PARAMETERS[nb]
-        needs_data = nb in ("gripo", "ipo", "sweep", "crossfit")
-        extra = (["-p", "data", data] if needs_data else []) + ["-p", output_parameter(nb), str(out / nb)]
+        extra = (["-p", "data", data] if nb in NEEDS_DATA else []) + ["-p", output_parameter(nb), str(out / nb)]
         r = sh([str(BIN / "papermill"), "--cwd", "nbs", f"nbs/{nb}.ipynb", str(out / f"{nb}.ipynb")] + extra + params)
         ok = r.returncode != 0 and msg in r.stdout + r.stderr and not (out / nb).exists()
         if not ok: sys.stderr.write(f"bad parameter {params} of {nb}: expected a failure with {msg!r}\n" + r.stderr[-3000:])
         return f"bad parameter {nb}", ok
-    return side_by_side(check, [nb for nb in BAD_PARAMETERS if data or nb not in ("gripo", "ipo", "sweep", "crossfit")])
+    return side_by_side(check, [nb for nb in BAD_PARAMETERS if data or nb not in NEEDS_DATA])
 
 
 PARAMETERISED = ["bench_throughput", "crossfit", "fig_goqa", "fig_synthetic", "gripo", "ipo", "sft", "sweep", "verdict"]

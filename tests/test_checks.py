@@ -74,8 +74,7 @@ def test_bench_notebook(data_sample):
 
 @pytest.mark.slow
 @pytest.mark.data
-@pytest.mark.parametrize("check", [checks.sweep_and_figures, checks.crossfit_and_verdict],
-                         ids=["sweep_and_figures", "crossfit_and_verdict"])
+@pytest.mark.parametrize("check", [checks.sweep_and_figures, checks.crossfit_and_verdict], ids=lambda c: c.__name__)
 def test_with_data(check, data):
     "A sweep and a cross-fit (tiny model) on the whole real data file."
     all_passed(check(data))
