@@ -20,37 +20,29 @@ from .loop import Callback
 from .model import load_tokenizer, model_path
 from .precision import machine_info, machine_line
 from .objectives import objective_entry
-
 from .packed import collate_packed, pack, packed_token_logps, response_sums
+from .records import (BOOKKEEPING, FOLD_INFO, RUN_FILES, RUN_INFO, SFT, SPEC, arm_folder,
+                             check_spec, fold_dir, run_name)
 from .runs import atomic_dir, atomic_write
 from .step import adapter_merged
-from .study import stage_config
+from .study import stage_config, stage_of
 from .config import TrainConfig, bad
 from .trainer import run_pairs, total_steps, train
 
 # %% auto #0
-__all__ = ['METHODS', 'FOLDERS', 'SCHEDULES', 'BOOKKEEPING', 'run_name', 'data_id', 'crossfit_plan', 'check_records',
-           'heldout_records', 'score_heldout', 'HeldoutScores', 'opinion_similarity', 'scores_table', 'record_fold',
-           'run_crossfit']
+__all__ = ['SCHEDULES', 'DEFAULT_ARMS', 'SFT_TOLERANCE', 'data_id', 'crossfit_plan', 'heldout_records', 'score_heldout',
+           'HeldoutScores', 'opinion_similarity', 'scores_table', 'record_run', 'check_same_sft', 'run_crossfit']
 
 # %% ../nbs/08_crossfit.ipynb #4445afe1
-METHODS = {stage: objective_entry(stage).display for stage in ("sft", "ipo", "gr-ipo")}
-"The display name of each stage of a cross-fit."
-FOLDERS = {stage: objective_entry(stage).folder for stage in METHODS}
-"The folder name of each stage's runs (the registry's)."
-
 SCHEDULES = {"matched": dict(patience=0, eval_every=10**6), "paper": {}}
 """`matched` (primary): the plateau rule off for every stage, one constant LR (and η) path for
-IPO and GR-IPO; nothing reads the validation loss then, so a run is evaluated at its start and
-end only. `paper`: the stage defaults, the paper's rule (GR-IPO watches its worst group, IPO
-the average)."""
-BOOKKEEPING = ("out_dir", "init", "fold", "seed", "data", "resume", "overwrite", "wandb",
-               "wandb_project")
-"Config fields that differ between the runs of one cross-fit or between machines, not in its spec."
-
-def run_name(stage: str, seed: int) -> str:
-    "A run's folder name inside its fold: `sft`, or the method's folder and the training seed."
-    return FOLDERS[stage] if stage == "sft" else f"{FOLDERS[stage]}_seed{seed}"
+every arm; nothing reads the validation loss then, so a run is evaluated at its start and end
+only. `paper`: the stage defaults, the paper's rule (GR-IPO watches its worst group, IPO the
+average)."""
+DEFAULT_ARMS = [dict(name="ipo", objective="ipo", params={}, seeds=[0, 1]),
+                dict(name="gr-ipo", objective="gr-ipo", params={"eta": "auto"}, seeds=[0, 1])]
+"""The compared runs of a cross-fit, each trained from the fold's SFT with each of its `seeds`;
+the first arm is the baseline every other arm is compared with."""
 
 def data_id(source: str) -> str:
     """The data as the spec names it: a local file's name and the first 16 hex digits of its sha256;
@@ -60,21 +52,45 @@ def data_id(source: str) -> str:
     return f"{path.name} sha256:{hashlib.sha256(path.read_bytes()).hexdigest()[:16]}"
 
 # %% ../nbs/08_crossfit.ipynb #4569ee26
+def _check_arms(arms) -> list[dict]:
+    integer = lambda v: isinstance(v, int) and not isinstance(v, bool)
+    if not (isinstance(arms, (list, tuple)) and arms):
+        bad(f"arms must be a non-empty list of arms, got {arms!r}")
+    out = []
+    for arm in arms:
+        if not (isinstance(arm, dict) and set(arm) == {"name", "objective", "params", "seeds"}):
+            bad(f"each arm is a dict with exactly name, objective, params and seeds, got {arm!r}")
+        name, params, seeds = arm["name"], arm["params"], arm["seeds"]
+        if not (isinstance(name, str) and name and name != SFT
+                and all(c.isalnum() or c == "-" for c in name)):
+            bad(f"arm name must be letters, digits and dashes (not {SFT!r}), got {name!r}")
+        if not objective_entry(arm["objective"]).preference:
+            bad(f"arm {name!r}: objective {arm['objective']!r} is not a preference objective")
+        if not (isinstance(params, dict) and not set(params) & set(BOOKKEEPING)):
+            bad(f"arm {name!r}: params must be a dict of training fields other than "
+                f"{list(BOOKKEEPING)}, got {params!r}")
+        if not (isinstance(seeds, (list, tuple)) and seeds
+                and all(integer(s) and s >= 0 for s in seeds) and len(set(seeds)) == len(seeds)):
+            bad(f"arm {name!r}: seeds must be a non-empty list of distinct integers >= 0, "
+                f"got {seeds!r}")
+        out.append({**arm, "params": dict(params), "seeds": list(seeds)})
+    folders = [arm_folder(a["name"]) for a in out]
+    if len(set(folders)) < len(folders):
+        bad(f"arm names must differ (without dashes): {[a['name'] for a in out]}")
+    return out
+
 def crossfit_plan(work_dir: str | os.PathLike, records_dir: str | os.PathLike, folds: int = 5,
-                  seeds: Sequence[int] = (0, 1), data_seed: int = 0, checkpoints: int = 6,
-                  schedule: str = "matched", common: dict | None = None,
-                  eta: float | str = "auto") -> dict:
-    """Every run of a k-fold cross-fit, checked, with its `spec`: per fold SFT, then IPO and GR-IPO
-    from it for each training seed; runs in `work_dir`, records in `records_dir`."""
+                  arms: Sequence[dict] = DEFAULT_ARMS, data_seed: int = 0, checkpoints: int = 6,
+                  schedule: str = "matched", common: dict | None = None) -> dict:
+    """Every run of a k-fold cross-fit, checked, with its `spec`: per fold SFT, then every arm from
+    it for each of its training seeds; runs in `work_dir`, records in `records_dir`."""
     integer = lambda v: isinstance(v, int) and not isinstance(v, bool)
     if not (integer(folds) and folds >= 2): bad(f"folds must be an integer >= 2, got {folds!r}")
-    if not (isinstance(seeds, (list, tuple)) and seeds and all(integer(s) and s >= 0 for s in seeds)
-            and len(set(seeds)) == len(seeds)):
-        bad(f"seeds must be a non-empty list of distinct integers >= 0, got {seeds!r}")
     if not (integer(checkpoints) and checkpoints >= 2):
         bad(f"checkpoints must be an integer >= 2 (step 0 and the last step), got {checkpoints!r}")
     if schedule not in SCHEDULES:
         bad(f"schedule must be one of {list(SCHEDULES)}, got {schedule!r}")
+    arms = _check_arms(arms)
     work, records = Path(work_dir).resolve(), Path(records_dir).resolve()
     for d in (work, records):
         if d.exists() and not d.is_dir(): bad(f"{d} is a file, not a folder")
@@ -84,51 +100,34 @@ def crossfit_plan(work_dir: str | os.PathLike, records_dir: str | os.PathLike, f
     if not is_goqa(data):
         bad(f"the cross-fitted verdict scores GlobalOpinionQA's opinion distributions; {data} is "
             "not GlobalOpinionQA (for your own grouped data, sweep.ipynb compares IPO and GR-IPO)")
+    seeds = sorted({s for a in arms for s in a["seeds"]})
     runs = []
     for fold in range(folds):
         base = work / f"fold{fold}"
-        for stage, seed in [("sft", data_seed)] + [(st, s) for s in seeds
-                                                   for st in ("ipo", "gr-ipo")]:
-            name = run_name(stage, seed)
-            extra = {**SCHEDULES[schedule],
-                     **({"init": str(base / "sft")} if stage != "sft" else {}),
-                     **({"eta": eta} if stage == "gr-ipo" else {})}
-            cfg = stage_config(stage, **{**common, **extra}, seed=seed, data_seed=data_seed,
-                               folds=folds, fold=fold, out_dir=str(base / name), resume=True)
-            runs.append({"fold": fold, "stage": stage, "seed": seed, "name": name, "cfg": cfg})
-    stages = {r["stage"]: {k: v for k, v in _fields(r["cfg"]).items() if k not in BOOKKEEPING}
-              for r in runs[:3]}
-    spec = {"folds": folds, "seeds": list(seeds), "data_seed": data_seed,
-            "checkpoints": checkpoints, "schedule": schedule, "data": data_id(data),
-            "countries": list(runs[0]["cfg"].countries), "stages": stages}
-    check_records(records, spec)
+        todo = [(None, data_seed)] + [(a, s) for s in seeds for a in arms if s in a["seeds"]]
+        for arm, seed in todo:
+            name = run_name(arm["name"] if arm else SFT, seed)
+            params = {**SCHEDULES[schedule], **common, "objective": "sft"} if arm is None else {
+                **SCHEDULES[schedule], **common, "objective": arm["objective"], **arm["params"],
+                "init": str(base / SFT)}
+            cfg = stage_config(stage_of(params["objective"]), **params, seed=seed,
+                               data_seed=data_seed, folds=folds, fold=fold,
+                               out_dir=str(base / name), resume=True)
+            runs.append({"fold": fold, "arm": arm["name"] if arm else SFT, "seed": seed,
+                         "name": name, "cfg": cfg})
+    first = {r["arm"]: _fields(r["cfg"]) for r in runs if r["fold"] == 0}
+    spec = {"folds": folds, "data_seed": data_seed, "checkpoints": checkpoints,
+            "schedule": schedule, "data": data_id(data),
+            "countries": list(runs[0]["cfg"].countries), SFT: first[SFT],
+            "arms": [{**a, "config": first[a["name"]]} for a in arms]}
+    check_spec(records, spec)
     return {"spec": spec, "runs": runs, "work_dir": work, "records_dir": records}
 
 def _fields(cfg: TrainConfig) -> dict:
+    "A config's fields as the spec holds them: JSON values, without the bookkeeping."
     from dataclasses import asdict
-    return json.loads(json.dumps({**asdict(cfg), "countries": list(cfg.countries)}))
-
-def check_records(records_dir: str | os.PathLike, spec: dict) -> None:
-    """Refuse a records folder that holds another cross-fit: a different spec (k, seeds, data,
-    training fields...) or a fold outside 0..k-1. An absent or empty folder passes."""
-    records = Path(records_dir)
-    saved = records / "spec.json"
-    if saved.is_file():
-        old = json.loads(saved.read_text())
-        differ = sorted(k for k in old.keys() | spec.keys() if old.get(k) != spec.get(k))
-        if differ:
-            shown = "; ".join(f"{k}: records {old.get(k)!r}, this run {spec.get(k)!r}"
-                              for k in differ[:3])
-            raise ValueError(f"records folder {records} holds another cross-fit ({shown}): give "
-                             "another records_dir")
-    found = sorted(int(p.name[4:]) for p in records.glob("fold*")
-                   if p.is_dir() and p.name[4:].isdigit())
-    stray = [f for f in found if f >= spec["folds"]]
-    if stray or (found and not saved.is_file()):
-        spec_json = "present" if saved.is_file() else "missing"
-        raise ValueError(f"records folder {records} holds folds {found}, which do not match this "
-                         f"cross-fit's k = {spec['folds']} (spec.json {spec_json}): give another "
-                         "records_dir")
+    fields = json.loads(json.dumps({**asdict(cfg), "countries": list(cfg.countries)}))
+    return {k: v for k, v in fields.items() if k not in BOOKKEEPING}
 
 # %% ../nbs/08_crossfit.ipynb #2cfedfb9
 def heldout_records(cfg: TrainConfig) -> pd.DataFrame:
@@ -217,53 +216,86 @@ def scores_table(heldout: str | os.PathLike, recs: pd.DataFrame) -> pd.DataFrame
             "similarity_seq"]
     return pd.concat(rows, ignore_index=True)[cols]
 
-def record_fold(plan: dict, fold: int, recs: pd.DataFrame, seconds: float, machine: dict) -> Path:
-    """Copy fold `fold`'s finished runs' small records into `records_dir/fold{fold}/` atomically;
-    its path."""
-    dest = plan["records_dir"] / f"fold{fold}"
+SFT_TOLERANCE = 1e-4
+"""Largest difference (nats, any option's log-prob on the held-out fold) between a fold's SFT
+trained again and its recorded scores, for new arms to start from it."""
+
+def record_run(plan: dict, run: dict, recs: pd.DataFrame, seconds: float, machine: dict) -> Path:
+    """Copy a finished run's small records into `records_dir/fold{f}/{name}/` atomically; its
+    path."""
+    src = Path(run["cfg"].out_dir)
     def write(d: Path):
-        for r in (r for r in plan["runs"] if r["fold"] == fold):
-            src, out = Path(r["cfg"].out_dir), d / r["name"]
-            out.mkdir()
-            for name in ("config.json", "log.jsonl", "done.json"):
-                shutil.copy(src / name, out / name)
-            scores_table(src / "heldout", recs).to_csv(out / "scores.csv", index=False,
-                                                       float_format="%.6f")
-        info = {"fold": fold, "records": len(recs), "wall_s": round(seconds, 1), "machine": machine,
+        for name in RUN_FILES[:3]: shutil.copy(src / name, d / name)
+        scores_table(src / "heldout", recs).to_csv(d / "scores.csv", index=False,
+                                                   float_format="%.6f")
+        info = {"fold": run["fold"], "arm": run["arm"], "seed": run["seed"],
+                "wall_s": round(seconds, 1), "machine": machine,
                 "machine_line": machine_line(machine),
                 "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
-        (d / "fold.json").write_text(json.dumps(info, indent=1))
+        (d / RUN_INFO).write_text(json.dumps(info, indent=1))
+    dest = fold_dir(plan["records_dir"], run["fold"]) / run["name"]
     atomic_dir(dest, write)
     return dest
 
+def check_same_sft(run: dict, recorded: Path, recs: pd.DataFrame) -> float:
+    """The largest log-prob difference between the SFT run in the work folder and its record;
+    refused above `SFT_TOLERANCE` (new arms would start from another model)."""
+    new = scores_table(Path(run["cfg"].out_dir) / "heldout", recs)
+    old = pd.read_csv(recorded / "scores.csv")
+    keys = ["question_id", "country", "option"]
+    both = new.merge(old, on=keys, suffixes=("", "_rec"), validate="one_to_one")
+    if len(both) != len(old) or len(both) != len(new):
+        raise ValueError(f"fold {run['fold']}: the SFT run in {run['cfg'].out_dir} scores other "
+                         f"held-out records than {recorded}")
+    gap = float(max((both[c] - both[f"{c}_rec"]).abs().max() for c in ("logp", "letter_logp")))
+    if not gap <= SFT_TOLERANCE:
+        raise ValueError(f"fold {run['fold']}: the SFT run in {run['cfg'].out_dir} differs from "
+                         f"the recorded one ({recorded}) by {gap:.3g} nats > {SFT_TOLERANCE}: "
+                         "the new arms would not start from the recorded SFT")
+    return gap
+
 # %% ../nbs/08_crossfit.ipynb #ec7c91a3
-def run_crossfit(plan: dict, show_progress: bool = True) -> list[int]:
-    "Train, score and record every fold missing from the records folder; the folds recorded now."
+def run_crossfit(plan: dict, show_progress: bool = True) -> list[str]:
+    """Train, score and record every run missing from the records folder, fold by fold; the runs
+    recorded now (`fold{f}/{name}`)."""
     records, spec = plan["records_dir"], plan["spec"]
-    check_records(records, spec)
     records.mkdir(parents=True, exist_ok=True)
-    if not (records / "spec.json").is_file():
-        atomic_write(records / "spec.json", lambda p: p.write_text(json.dumps(spec, indent=1)))
-    todo = [f for f in range(spec["folds"]) if not (records / f"fold{f}").is_dir()]
-    per_fold = len(plan["runs"]) // spec["folds"]
-    bar = tqdm(total=len(plan["runs"]), initial=per_fold * (spec["folds"] - len(todo)),
+    # the spec with every arm, rewritten when arms are added after the recorded ones
+    if check_spec(records, spec):
+        atomic_write(records / SPEC, lambda p: p.write_text(json.dumps(spec, indent=1)))
+    todo = [r for r in plan["runs"] if not (fold_dir(records, r["fold"]) / r["name"]).is_dir()]
+    bar = tqdm(total=len(plan["runs"]), initial=len(plan["runs"]) - len(todo),
                desc="cross-fit runs", unit="run", disable=not show_progress)
     machine, done, bars_were_on = machine_info(), [], hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()  # no bar per model load: one line for the whole cross-fit
-    for fold in todo:
-        start, runs = time.time(), [r for r in plan["runs"] if r["fold"] == fold]
-        first = runs[0]["cfg"]
-        recs, tok = heldout_records(first), load_tokenizer(model_path(first.model))
+    for fold in sorted({r["fold"] for r in todo}):
+        runs, folder = [r for r in plan["runs"] if r["fold"] == fold], fold_dir(records, fold)
+        recs, tok = heldout_records(runs[0]["cfg"]), load_tokenizer(model_path(runs[0]["cfg"].model))
+        info = folder / FOLD_INFO
+        if info.is_file() and json.loads(info.read_text())["records"] != len(recs):
+            raise ValueError(f"fold {fold}: {info} counts other held-out records than the data "
+                             f"gives ({len(recs)})")
+        if not info.is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            atomic_write(info, lambda p: p.write_text(json.dumps({"fold": fold,
+                                                                  "records": len(recs)})))
         for r in runs:
+            recorded = (folder / r["name"]).is_dir()
+            # the fold's SFT is trained (or found in work_dir) whenever an arm of it is to run
+            if recorded and r["arm"] != SFT: continue
             bar.set_postfix_str(f"fold {fold} {r['name']}")
+            start = time.time()
             # SFT: its last step only
-            checkpoints = 1 if r["stage"] == "sft" else spec["checkpoints"]
+            checkpoints = 1 if r["arm"] == SFT else spec["checkpoints"]
             train(r["cfg"], run_pairs(r["cfg"]), show_progress=False,
                   callbacks=[HeldoutScores(recs, tok, checkpoints,
                                            Path(r["cfg"].out_dir) / "heldout")])
+            if recorded:
+                check_same_sft(r, folder / r["name"], recs)
+                continue
+            record_run(plan, r, recs, time.time() - start, machine)
+            done.append(f"fold{fold}/{r['name']}")
             bar.update(1)
-        record_fold(plan, fold, recs, time.time() - start, machine)
-        done.append(fold)
     bar.close()
     if bars_were_on: hf_logging.enable_progress_bar()
     return done
