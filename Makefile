@@ -77,7 +77,8 @@ verdict: $(STAMP)
 	$(BIN)/papermill --cwd nbs nbs/verdict.ipynb outputs/.verdict.tmp.ipynb
 	mv outputs/.verdict.tmp.ipynb outputs/verdict.ipynb
 	mkdir -p docs/figures
-	cp outputs/figures/goqa_verdict_countries.png outputs/figures/goqa_verdict_curves.png docs/figures/
+	cp outputs/figures/goqa_verdict_frontier.png outputs/figures/goqa_verdict_weights.png \
+	   outputs/figures/goqa_verdict_countries.png outputs/figures/goqa_verdict_curves.png docs/figures/
 
 # The synthetic study's figures (paper Figs 2, 4-12): outputs/figures/ and outputs/fig_synthetic.ipynb.
 figures: $(STAMP)

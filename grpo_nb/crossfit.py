@@ -270,7 +270,8 @@ def run_crossfit(plan: dict, show_progress: bool = True) -> list[str]:
     hf_logging.disable_progress_bar()  # no bar per model load: one line for the whole cross-fit
     for fold in sorted({r["fold"] for r in todo}):
         runs, folder = [r for r in plan["runs"] if r["fold"] == fold], fold_dir(records, fold)
-        recs, tok = heldout_records(runs[0]["cfg"]), load_tokenizer(model_path(runs[0]["cfg"].model))
+        first = runs[0]["cfg"]
+        recs, tok = heldout_records(first), load_tokenizer(model_path(first.model))
         info = folder / FOLD_INFO
         if info.is_file() and json.loads(info.read_text())["records"] != len(recs):
             raise ValueError(f"fold {fold}: {info} counts other held-out records than the data "

@@ -2,11 +2,8 @@
 
 # %% ../nbs/08a_records.ipynb #0db6e1d3
 from __future__ import annotations
-import json, math, os
+import json, os
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
 
 from .objectives import objective_entry
 

@@ -7,39 +7,48 @@ from typing import Sequence
 import altair as alt
 import pandas as pd
 
-from .verdict import BASE, MEASURES, ROBUST, START
+from .verdict import MEASURES
 
 # %% auto #0
-__all__ = ['FEW', 'verdict_markdown', 'per_country_markdown', 'interval_chart', 'weights_chart', 'curves_chart', 'frontier_chart']
+__all__ = ['FEW', 'verdict_markdown', 'per_country_markdown', 'manipulation_markdown', 'interval_chart', 'alpha_chart',
+           'curves_chart', 'frontier_chart']
 
 # %% ../nbs/08c_report.ipynb #e8d54c9f
 def _fmt(value: str, x: float, sign: bool = False) -> str:
     digits = 1 if value.startswith("loss") else 3
     return f"{x:{'+' if sign else ''}.{digits}f}".replace("-", "−")
 
-def _cell(value: str, w: dict) -> str:
+def _cell(value: str, w: dict | None) -> str:
+    if w is None: return "—"
     where = f" {w['country']}" if "country" in w else ""
     return f"{_fmt(value, w['worst'])} [{_fmt(value, w['lo'])}, {_fmt(value, w['hi'])}]{where}"
 
+def _label(r: dict) -> str:
+    label = f"**{r['label']}** (primary)" if r["role"] == "primary" else r["label"]
+    if r["measure"] == "loss_matched":
+        lo, hi = r["level_ci"]
+        label += f", L* = {_fmt('loss', r['level'])} [{_fmt('loss', lo)}, {_fmt('loss', hi)}]"
+        if r["unreached"]: label += f" (not reached in {r['unreached']:.1%} of draws, left out)"
+    return label
+
 def verdict_markdown(v: dict) -> str:
-    """The decisions of `verdict_tables` as one markdown table (worst country per method,
-    difference, decision)."""
-    head = ("| measure (worst country) | SFT | IPO | GR-IPO | GR-IPO − IPO [95 %] "
-            "| median of draws | detectable (80 %) | per seed | decision |")
-    lines = [head, "|" + " --- |" * 9]
-    for r in v["decisions"] + [v["matched"]]:
-        value = r["measure"]
-        label = f"**{r['label']}** (primary)" if r["role"] == "primary" else r["label"]
-        if value == "loss at matched average":
-            label += (f", L* = {_fmt(value, r['level'])} [{_fmt(value, r['level_lo'])}, "
-                      f"{_fmt(value, r['level_hi'])}]")
-            if r["unreached"]: label += f" (not reached in {r['unreached']:.1%} of draws, left out)"
-        sft = _fmt(value, r[START]["worst"]) + f" {r[START]['country']}" if START in r else "—"
-        seeds = " / ".join(_fmt(value, x, True) for x in r["per_seed"])
-        lines.append(f"| {label} | {sft} | {_cell(value, r[BASE])} | {_cell(value, r[ROBUST])} | "
-                     f"{_fmt(value, r['diff'], True)} [{_fmt(value, r['lo'], True)}, "
-                     f"{_fmt(value, r['hi'], True)}] | {_fmt(value, r['boot_median'], True)} | "
-                     f"{_fmt(value, r['detectable'])} | {seeds} | {r['decision']} |")
+    """The decisions of `verdict_tables` as one markdown table: per measure and arm, the worst
+    country of SFT, the baseline and the arm, the difference with its corrected interval, its
+    level and Monte Carlo errors, and the decision."""
+    base = v["arms"][0]
+    head = (f"| measure (worst country) | arm | SFT | {base} | arm | arm − {base} [interval] "
+            "| level | MC error of the bounds | median of draws | detectable (80 %) | per seed "
+            "| decision |")
+    lines = [head, "|" + " --- |" * 12]
+    for r in v["decisions"]:
+        m, seeds = r["measure"], " / ".join(_fmt(r["measure"], x, True) for x in r["per_seed"])
+        lines.append(
+            f"| {_label(r)} | {r['arm']} | {_cell(m, r['start'])} | {_cell(m, r['base'])} | "
+            f"{_cell(m, r['value'])} | {_fmt(m, r['diff'], True)} [{_fmt(m, r['lo'], True)}, "
+            f"{_fmt(m, r['hi'], True)}] | {100 * (1 - r['alpha']):.2f} % | "
+            f"±{_fmt(m, r['lo_mc'])} / ±{_fmt(m, r['hi_mc'])} | "
+            f"{_fmt(m, r['boot_median'], True)} | {_fmt(m, r['detectable'])} | {seeds} | "
+            f"{r['decision']} |")
     return "\n".join(lines)
 
 def per_country_markdown(v: dict,
@@ -56,6 +65,26 @@ def per_country_markdown(v: dict,
         cells = [" / ".join(_fmt(value, means[(m, c)]) for m in methods) for c in countries]
         lines.append(f"| {MEASURES[value]['label']} ({' / '.join(methods)}) | " + " | ".join(cells)
                      + " |")
+    return "\n".join(lines)
+
+def manipulation_markdown(m: dict) -> str:
+    """The manipulation check of `verdict.manipulation_check` as two markdown tables: α and its
+    entropy per arm, and each country's training loss against the baseline's."""
+    f = lambda x: f"{x:.3f}"
+    lines = ["| arm | α on the worst training country, mean over training | α there at the end "
+             "(mean [min, max]) | entropy of α at the end (mean [min, max]) | worst training "
+             "country's training loss, last third | − baseline |", "|" + " --- |" * 6]
+    for r in m["summary"].itertuples():
+        end, ent = r.alpha_worst_end, r.entropy_end
+        lines.append(f"| {r.arm} | {f(r.alpha_worst_mean)} | {f(end[0])} [{f(end[1])}, "
+                     f"{f(end[2])}] | {f(ent[0])} [{f(ent[1])}, {f(ent[2])}] | "
+                     f"{_fmt('loss', r.worst_train_loss)} | "
+                     f"{_fmt('loss', r.worst_train_diff, True)} |")
+    diff = m["train_diff"]
+    lines += ["", "| training loss, last third, − baseline | " + " | ".join(diff.columns) + " |",
+              "|" + " --- |" * (len(diff.columns) + 1)]
+    lines += [f"| {arm} | " + " | ".join(_fmt("loss", x, True) for x in row) + " |"
+              for arm, row in zip(diff.index, diff.to_numpy())]
     return "\n".join(lines)
 
 # %% ../nbs/08c_report.ipynb #72a3e025
@@ -76,13 +105,13 @@ def interval_chart(per_country: pd.DataFrame, title: str, y_title: str, width: i
     bars = base.mark_errorbar().encode(y=alt.Y("lo:Q", title=y_title), y2="hi:Q")
     return (points + bars).properties(title=title, width=width, height=height)
 
-def weights_chart(weights: pd.DataFrame, columns: int = 5) -> alt.FacetChart:
-    """Group weights α over training steps per country, one panel per fold, one dash per seed
-    (`step`, `country`, `weight`, `fold`, `seed`)."""
-    return alt.Chart(weights).mark_line().encode(
-        x=alt.X("step:Q"), y=alt.Y("weight:Q", title="group weight α"),
-        color=alt.Color("country:N"), strokeDash=alt.StrokeDash("seed:N", title="seed")
-    ).properties(width=170, height=130).facet(facet=alt.Facet("fold:N", title="fold"),
+def alpha_chart(alpha: pd.DataFrame, columns: int = 3) -> alt.FacetChart:
+    """Each country's group weight α over training steps, mean over folds and seeds, one panel per
+    arm (`method`, `step`, `country`, `weight`: `manipulation_check`'s `alpha`)."""
+    return alt.Chart(alpha).mark_line().encode(
+        x=alt.X("step:Q"), y=alt.Y("weight:Q", title="group weight α (mean of folds, seeds)"),
+        color=alt.Color("country:N")
+    ).properties(width=200, height=150).facet(facet=alt.Facet("method:N", title=None),
                                               columns=columns)
 
 def curves_chart(curves: pd.DataFrame, title: str, width: int = 300,

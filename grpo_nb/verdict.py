@@ -2,24 +2,28 @@
 
 # %% ../nbs/08b_verdict.ipynb #df1c5bee
 from __future__ import annotations
-import json, os
+import json, math, os
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 import torch
+from scipy.stats import norm
 
-from .crossfit import METHODS, run_name
-
-# SFT, IPO, GR-IPO, as the registry names them
-START, BASE, ROBUST = METHODS["sft"], METHODS["ipo"], METHODS["gr-ipo"]
 from .losses import ipo_loss
-from .runs import metric_key, read_log
+from .objectives import objective_entry
+from .records import FOLD_INFO, SFT, SPEC, arm_label, fold_dir, recorded_folds, run_name
+from .runs import metric_key
+
+START = objective_entry(SFT).display
+"How tables and figures name the fold's SFT model (step 0 of every arm)."
 
 # %% auto #0
-__all__ = ['START', 'BASE', 'ROBUST', 'KEYS', 'MEASURES', 'DETECTABLE', 'pair_scores', 'read_records', 'resample',
-           'country_means', 'decide', 'at_level', 'measure_draws', 'verdict_tables', 'loss_curves']
+__all__ = ['START', 'KEYS', 'SCORE_COLUMNS', 'CHUNK', 'MEASURES', 'LOSS_VIEWS', 'ALPHA', 'MC_BAND', 'pair_scores', 'RecordError',
+           'read_run', 'read_records', 'resample', 'country_means', 'group_draws', 'measure_draws', 'family_alpha',
+           'decide', 'interval', 'mc_error', 'settled', 'at_level', 'fixed_countries', 'verdict_tables', 'loss_curves',
+           'entropy', 'manipulation_check']
 
 # %% ../nbs/08b_verdict.ipynb #3029e522
 KEYS = ["question_id", "country"]
@@ -38,55 +42,156 @@ def pair_scores(scores: pd.DataFrame, reference: pd.DataFrame, beta: float) -> p
                                       reward_acc=(h > 0).double().numpy(),
                                       logp_acc=(p.logp_top > p.logp).astype(float))
 
-# %% ../nbs/08b_verdict.ipynb #bb74fcee
-def read_records(records_dir: str | os.PathLike) -> dict:
-    """A finished cross-fit's records as tidy frames: `pairs`, `records` (similarities) and
-    `weights` (GR-IPO's α per step) per fold, method, seed and checkpoint; its `spec` and `folds`.
-    """
-    records = Path(records_dir)
-    if not (records / "spec.json").is_file():
-        raise FileNotFoundError(f"{records} holds no cross-fit records (no spec.json): run "
-                                "crossfit.ipynb first")
-    spec = json.loads((records / "spec.json").read_text())
-    found = sorted(int(p.name[4:]) for p in records.glob("fold*")
-                   if p.is_dir() and p.name[4:].isdigit())
-    if found != list(range(spec["folds"])):
-        raise ValueError(f"records in {records} hold folds {found} of a k = {spec['folds']} "
-                         "cross-fit: the verdict needs every fold (crossfit.ipynb continues the "
-                         "cross-fit)")
-    pairs, sims, weights, folds = [], [], [], []
-    for fold in found:
-        d = records / f"fold{fold}"
-        folds.append(json.loads((d / "fold.json").read_text()))
-        sft = pd.read_csv(d / "sft" / "scores.csv")
-        # checkpoint 0 of every preference run
-        start = sft[sft.step == sft.step.max()].assign(step=0)
-        for stage in ("sft", "ipo", "gr-ipo"):
-            for seed in spec["seeds"]:
-                name = run_name(stage, seed)
-                cfg = json.loads((d / name / "config.json").read_text())
-                scores = start if stage == "sft" else pd.concat(
-                    [start, pd.read_csv(d / name / "scores.csv")])
-                steps = sorted(scores.step.unique())
-                tag = dict(fold=fold, method=METHODS[stage], seed=seed)
-                one = scores.drop_duplicates(["step", *KEYS])
-                for frame, out in ((pair_scores(scores, start, cfg["beta"]), pairs), (one, sims)):
-                    out.append(frame.assign(**tag, checkpoint=frame.step.map(steps.index)))
-                if stage == "gr-ipo":
-                    log = pd.DataFrame([x for x in read_log(d / name)
-                                        if metric_key("loss", "train") in x])
-                    cols = {metric_key("rewards/weights", "train", g): c
-                            for g, c in enumerate(cfg["countries"])}
+# %% ../nbs/08b_verdict.ipynb #0b4be366
+class RecordError(ValueError):
+    "A record the verdict cannot trust; the message names the fold, the run and the file."
 
-                    weights.append(log[["step", *cols]].rename(columns=cols)
-                                   .melt("step", var_name="country", value_name="weight")
-                                   .assign(fold=fold, seed=seed))
+def _refuse(fold, run: str, file: str, problem: str):
+    raise RecordError(f"fold {fold}, run {run}, file {file}: {problem}")
+
+def _json(path: Path, fold: int, run: str):
+    if not path.is_file(): _refuse(fold, run, path.name, "missing")
+    text = path.read_text()
+    if not text.strip(): _refuse(fold, run, path.name, "empty")
+    try: return json.loads(text)
+    except json.JSONDecodeError as e:
+        _refuse(fold, run, path.name, f"damaged (not JSON: {e.msg}, line {e.lineno})")
+
+def _lines(path: Path, fold: int, run: str) -> str:
+    "A line-based file's text: refused when missing, empty or cut (no final newline)."
+    if not path.is_file(): _refuse(fold, run, path.name, "missing")
+    text = path.read_text()
+    if not text.strip(): _refuse(fold, run, path.name, "empty")
+    if not text.endswith("\n"): _refuse(fold, run, path.name, "damaged: cut (no final newline)")
+    return text
+
+def _finite(frame: pd.DataFrame, fold: int, run: str, file: str) -> pd.DataFrame:
+    values = frame.select_dtypes("number")
+    if len(frame) == 0: _refuse(fold, run, file, "empty")
+    if frame.isna().any().any() or not np.isfinite(values.to_numpy(float)).all():
+        _refuse(fold, run, file, "damaged: missing or non-finite values (a cut or broken file)")
+    return frame
+
+SCORE_COLUMNS = ["step", "question_id", "country", "option", "top", "logp", "letter_logp",
+                 "similarity", "similarity_seq"]
+
+def read_run(records_dir, fold: int, name: str, config: dict, checkpoints: int,
+             n_records: int) -> dict:
+    """One recorded run, checked against the spec: its `config`, `done`, `log` rows and `scores`;
+    a `RecordError` naming fold, run and file for anything damaged, unfinished or inconsistent."""
+    d = fold_dir(records_dir, fold) / name
+    cfg = _json(d / "config.json", fold, name)
+    differ = [k for k in config if cfg.get(k) != config[k]]
+    if differ or cfg.get("fold") != fold:
+        shown = "; ".join(f"{k} {cfg.get(k)!r}, spec {config[k]!r}" for k in differ[:3])
+        _refuse(fold, name, "config.json", f"differs from the spec ({shown or 'fold'})")
+    if not (d / "done.json").is_file():
+        _refuse(fold, name, "done.json", "missing: the run did not finish")
+    done = _json(d / "done.json", fold, name)
+    log = []
+    for i, line in enumerate(_lines(d / "log.jsonl", fold, name).splitlines()):
+        try: log.append(json.loads(line))
+        except json.JSONDecodeError: _refuse(fold, name, "log.jsonl", f"damaged at line {i + 1}")
+    if log[-1].get("step") != done.get("step"):
+        _refuse(fold, name, "log.jsonl", f"ends at step {log[-1].get('step')}, "
+                f"done.json at {done.get('step')}: an unfinished or cut run")
+    _lines(d / "scores.csv", fold, name)
+    try: scores = pd.read_csv(d / "scores.csv")
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as e:
+        _refuse(fold, name, "scores.csv", f"damaged ({str(e).splitlines()[0]})")
+    if list(scores.columns) != SCORE_COLUMNS:
+        _refuse(fold, name, "scores.csv", f"columns {list(scores.columns)}, not {SCORE_COLUMNS}")
+    _finite(scores, fold, name, "scores.csv")
+    steps = sorted(scores.step.unique())
+    want = 1 if name == SFT else checkpoints - 1
+    if len(steps) != want or steps[-1] != done["step"]:
+        _refuse(fold, name, "scores.csv", f"scored steps {steps}: the spec wants {want}, the last "
+                f"at the run's end (step {done['step']})")
+    if not set(scores.country) <= set(config["countries"]):
+        _refuse(fold, name, "scores.csv", f"countries {sorted(set(scores.country))} outside the "
+                f"spec's {config['countries']}")
+    per_step = scores.drop_duplicates(["step", "question_id", "country"]).groupby("step").size()
+    if (per_step != n_records).any():
+        _refuse(fold, name, "scores.csv", f"{per_step.tolist()} records a step, {FOLD_INFO} "
+                f"has {n_records}")
+    return {"config": cfg, "done": done, "log": log, "scores": scores}
+
+# %% ../nbs/08b_verdict.ipynb #bb74fcee
+def _train_rows(log: list[dict], countries: Sequence[str]) -> pd.DataFrame:
+    "Per training step and country: the batch's training loss and the group weight α."
+    rows = [x for x in log if metric_key("loss", "train") in x]
+    return pd.DataFrame([{"step": x["step"], "country": c,
+                          "train_loss": x.get(metric_key("loss", "train", g), np.nan),
+                          "weight": x.get(metric_key("rewards/weights", "train", g), np.nan)}
+                         for x in rows for g, c in enumerate(countries)])
+
+def read_records(records_dir: str | os.PathLike) -> dict:
+    """A cross-fit's records, every file checked, as tidy frames per fold, method (arm), seed and
+    checkpoint: `pairs`, `records` (similarities), `train` (training loss and α per step and
+    country), `val` (each run's final validation loss per country); the `spec`, the compared
+    `arms` (labels, the baseline first), the `pending` arms not yet recorded in every fold."""
+    records = Path(records_dir)
+    if not (records / SPEC).is_file():
+        raise FileNotFoundError(f"{records} holds no cross-fit records (no {SPEC}): run "
+                                "crossfit.ipynb first")
+    spec = _json(records / SPEC, "-", "-")
+    found = recorded_folds(records)
+    if found != list(range(spec["folds"])):
+        raise RecordError(f"records in {records} hold folds {found} of a k = {spec['folds']} "
+                          "cross-fit: the verdict needs every fold (crossfit.ipynb continues it)")
+    countries, arms, pending = spec["countries"], [], {}
+    for arm in spec["arms"]:
+        there = sum((fold_dir(records, f) / run_name(arm["name"], s)).is_dir()
+                    for f in found for s in arm["seeds"])
+        if there == len(found) * len(arm["seeds"]): arms.append(arm)
+        else: pending[arm_label(arm)] = f"{there} of {len(found) * len(arm['seeds'])} runs"
+    if not arms or arms[0] is not spec["arms"][0]:
+        raise RecordError(f"records in {records}: the baseline arm {spec['arms'][0]['name']!r} is "
+                          "not recorded in every fold")
+    seeds = arms[0]["seeds"]
+    if any(a["seeds"] != seeds for a in arms):
+        raise RecordError(f"records in {records}: the arms' seeds differ "
+                          f"({[a['seeds'] for a in arms]}); the paired bootstrap needs the same")
+    frames = {k: [] for k in ("pairs", "records", "train", "val")}
+    held, infos = {}, []
+    for fold in found:
+        info = _json(fold_dir(records, fold) / FOLD_INFO, fold, "-")
+        infos.append(info)
+        sft = read_run(records, fold, SFT, spec[SFT], spec["checkpoints"], info["records"])
+        start = sft["scores"][sft["scores"].step == sft["done"]["step"]].assign(step=0)
+        held[fold] = set(start.question_id)
+        for other, qs in held.items():
+            if other != fold and qs & held[fold]:
+                raise RecordError(f"fold {fold}, run {SFT}, file scores.csv: questions "
+                                  f"{sorted(qs & held[fold])[:5]} are held out in fold {other} too")
+        for arm in [None] + arms:
+            for seed in seeds:
+                name = SFT if arm is None else run_name(arm["name"], seed)
+                run = sft if arm is None else read_run(records, fold, name, arm["config"],
+                                                       spec["checkpoints"], info["records"])
+                method = START if arm is None else arm_label(arm)
+                scores = start if arm is None else pd.concat([start, run["scores"]])
+                steps = sorted(scores.step.unique())
+                tag = dict(fold=fold, method=method, seed=seed)
+                beta = (spec[SFT] if arm is None else arm["config"])["beta"]
+                one = scores.drop_duplicates(["step", *KEYS])
+                for frame, out in ((pair_scores(scores, start, beta), "pairs"), (one, "records")):
+                    frames[out].append(frame.assign(**tag, checkpoint=frame.step.map(steps.index)))
+                if arm is None: continue
+                frames["train"].append(_train_rows(run["log"], countries).assign(**tag))
+                frames["val"].append(pd.DataFrame(
+                    [{**tag, "country": c,
+                      "val_loss": run["done"].get(metric_key("loss", "val", g), np.nan)}
+                     for g, c in enumerate(countries)]))
     cols = ["fold", "method", "seed", "checkpoint", "step", *KEYS]
-    pair_cols = cols + ["rejected", "loss", "reward_acc", "logp_acc"]
-    return {"spec": spec, "countries": spec["countries"], "folds": folds,
-            "pairs": pd.concat(pairs, ignore_index=True)[pair_cols],
-            "records": pd.concat(sims, ignore_index=True)[cols + ["similarity", "similarity_seq"]],
-            "weights": pd.concat(weights, ignore_index=True)}
+    return {"spec": spec, "countries": countries, "folds": infos,
+            "arms": [arm_label(a) for a in arms], "pending": pending,
+            "pairs": pd.concat(frames["pairs"], ignore_index=True)[
+                cols + ["rejected", "loss", "reward_acc", "logp_acc"]],
+            "records": pd.concat(frames["records"], ignore_index=True)[
+                cols + ["similarity", "similarity_seq"]],
+            "train": pd.concat(frames["train"], ignore_index=True),
+            "val": pd.concat(frames["val"], ignore_index=True)}
 
 # %% ../nbs/08b_verdict.ipynb #66e8f438
 def _value_arrays(frame: pd.DataFrame, value: str, methods: Sequence[str], seeds: Sequence[int],
@@ -137,6 +242,37 @@ def country_means(sums, counts, fold_of, country_of, n_countries,
     den = (W * counts) @ onehot
     return num / den[:, None, None, :], num.sum(-1) / den.sum(-1)[:, None, None]
 
+# %% ../nbs/08b_verdict.ipynb #4c13d875
+CHUNK = 1000
+"Bootstrap draws computed at once (memory: draws × methods × checkpoints × records doubles)."
+
+def group_draws(d: dict, group_of: np.ndarray | None = None, n_groups: int | None = None) -> dict:
+    """Means per group (default: country) and pooled, for the arrays of `measure_draws`: the point
+    estimate, every bootstrap draw (in chunks of `CHUNK`) and one estimate per training seed."""
+    group_of = d["country_of"] if group_of is None else group_of
+    n_groups = d["n_countries"] if n_groups is None else n_groups
+    F, S, R = d["U"].shape[1], d["U"].shape[2], len(d["counts"])
+    one = lambda w, u: country_means(d["sums"], d["counts"], d["fold_of"], group_of, n_groups,
+                                     w, u)
+    parts = [one(d["W"][i:i + CHUNK], d["U"][i:i + CHUNK]) for i in range(0, len(d["W"]), CHUNK)]
+    return {"point": one(np.ones((1, R)), np.ones((1, F, S))),
+            "boot": tuple(np.concatenate(x) for x in zip(*parts)),
+            "per_seed": [one(np.ones((1, R)), np.eye(S)[None, None, s].repeat(F, 1) * S)
+                         for s in range(S)]}
+
+def measure_draws(frame: pd.DataFrame, value: str, methods: Sequence[str], seeds: Sequence[int],
+                  countries: Sequence[str], n_boot: int = 20000, seed: int = 0) -> dict:
+    """Per-country and pooled means of `value` for `methods` at every checkpoint of `frame`: the
+    point estimate, `n_boot` two-level draws, and one estimate per training seed (each a pair of
+    arrays), with the arrays and draws they come from."""
+    sums, counts, fold_of, country_of = _value_arrays(frame[frame.method.isin(methods)], value,
+                                                      methods, seeds, countries)
+    W, U = resample(fold_of, country_of, len(seeds), n_boot, seed)
+    d = {"sums": sums, "counts": counts, "fold_of": fold_of, "country_of": country_of,
+         "n_countries": len(countries), "W": W, "U": U,
+         "checkpoints": sorted(frame.checkpoint.unique())}
+    return {**d, **group_draws(d)}
+
 # %% ../nbs/08b_verdict.ipynb #2bb19f17
 MEASURES = {
     "loss": dict(frame="pairs", worst="max", margin=100.0, role="primary",
@@ -150,16 +286,57 @@ MEASURES = {
     "similarity_seq": dict(frame="records", worst="min", margin=0.02, role="secondary",
                            label="opinion similarity (letter + EOS sequences)"),
 }
-"""Each measure: its frame, which end of the countries is the worst, its margin and its role (fixed
-before any result)."""
-DETECTABLE = 1.96 + 0.8416
-"Smallest detectable difference per bootstrap SE: 80 % power at a two-sided 5 % level."
+"""Each worst-country measure: its frame, which end of the countries is the worst, its margin and
+its role (fixed before any result)."""
+LOSS_VIEWS = {
+    "loss_fixed": dict(margin=100.0, role="secondary",
+                       label="held-out loss of the pre-declared country (IPO's worst on "
+                             "validation)"),
+    "loss_average": dict(margin=100.0, role="secondary",
+                         label="average held-out loss (the cost)"),
+    "loss_matched": dict(margin=100.0, role="secondary",
+                         label="worst-country loss at matched average loss"),
+}
+"The held-out loss seen three more ways, each a secondary comparison (fixed before any result)."
+ALPHA = 0.05
+"The family-wise error rate of each family (primary; secondary), split over it by Bonferroni."
+
+def family_alpha(role: str, n_arms: int) -> float:
+    """Each comparison's two-sided level: `ALPHA` over the comparisons of its `role`'s family, one
+    per measure of that role and compared arm (Bonferroni)."""
+    size = sum(m["role"] == role for m in (*MEASURES.values(), *LOSS_VIEWS.values()))
+    return ALPHA / (size * n_arms)
 
 def decide(lo: float, hi: float, margin: float, lower_is_better: bool = True) -> str:
-    "The decision for a GR-IPO − IPO interval [lo, hi] (the rule above)."
-    if (hi < 0) if lower_is_better else (lo > 0): return f"{ROBUST} better"
-    if (lo > 0) if lower_is_better else (hi < 0): return f"{ROBUST} worse"
+    "The decision for an arm − baseline interval [lo, hi] (the rule above)."
+    if (hi < 0) if lower_is_better else (lo > 0): return "better"
+    if (lo > 0) if lower_is_better else (hi < 0): return "worse"
     return f"equivalent within ±{margin:g}" if -margin < lo and hi < margin else "inconclusive"
+
+# %% ../nbs/08b_verdict.ipynb #3d96a591
+def interval(draws: np.ndarray, alpha: float = ALPHA) -> tuple[float, float]:
+    "The [α/2, 1 − α/2] percentile interval of the draws (NaN draws left out)."
+    lo, hi = np.nanpercentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)])
+    return float(lo), float(hi)
+
+def mc_error(draws: np.ndarray, q: float) -> float:
+    """Monte Carlo standard error of the q-quantile of the draws: the distribution-free 95 %
+    interval of that quantile (order statistics n·q ± 1.96·√(n·q·(1 − q))), over 2 × 1.96."""
+    x = np.sort(draws[~np.isnan(draws)])
+    n, half = len(x), 1.96 * math.sqrt(len(x) * q * (1 - q))
+    lo, hi = max(math.floor(n * q - half), 0), min(math.ceil(n * q + half), n - 1)
+    return float((x[hi] - x[lo]) / (2 * 1.96))
+
+MC_BAND = 3
+"""A decision is settled when moving each bound by `MC_BAND` Monte Carlo errors either way leaves
+it as it is; otherwise the table says which decisions the draws cannot tell apart."""
+
+def settled(lo: float, hi: float, lo_mc: float, hi_mc: float, margin: float,
+            lower_is_better: bool = True) -> str:
+    "The decision for [lo, hi] unless the bounds' Monte Carlo errors can change it: `unsettled`."
+    found = {decide(lo + i * MC_BAND * lo_mc, hi + j * MC_BAND * hi_mc, margin, lower_is_better)
+             for i in (-1, 0, 1) for j in (-1, 0, 1)}
+    return found.pop() if len(found) == 1 else "unsettled: " + " or ".join(sorted(found))
 
 # %% ../nbs/08b_verdict.ipynb #b5299e2c
 def at_level(avg: np.ndarray, worst: np.ndarray, level: np.ndarray) -> np.ndarray:
@@ -177,97 +354,156 @@ def at_level(avg: np.ndarray, worst: np.ndarray, level: np.ndarray) -> np.ndarra
 def _pick(x: np.ndarray, worst: str) -> np.ndarray:
     return x.max(-1) if worst == "max" else x.min(-1)
 
-def _ci(x: np.ndarray) -> tuple[float, float]:
-    lo, hi = np.nanpercentile(x, [2.5, 97.5])
-    return float(lo), float(hi)
+def _diff_row(point: float, boot: np.ndarray, per_seed, margin: float, lower_is_better: bool,
+              alpha: float) -> dict:
+    "An arm − baseline comparison: estimate, interval at level 1 − α, MC errors, decision."
+    lo, hi = interval(boot, alpha)
+    lo_mc, hi_mc = mc_error(boot, alpha / 2), mc_error(boot, 1 - alpha / 2)
+    detectable = (norm.ppf(1 - alpha / 2) + norm.ppf(0.8)) * np.nanstd(boot)
+    return {"diff": float(point), "lo": lo, "hi": hi, "alpha": alpha, "lo_mc": lo_mc,
+            "hi_mc": hi_mc, "boot_median": float(np.nanmedian(boot)),
+            "detectable": float(detectable), "per_seed": [float(v) for v in per_seed],
+            "decision": settled(lo, hi, lo_mc, hi_mc, margin, lower_is_better)}
 
-def _diff_row(point: float, boot: np.ndarray, per_seed: np.ndarray, margin: float,
-              lower_is_better: bool) -> dict:
-    lo, hi = _ci(boot)
-    return {"diff": float(point), "lo": lo, "hi": hi, "boot_median": float(np.nanmedian(boot)),
-            "detectable": float(DETECTABLE * np.nanstd(boot)),
-            "per_seed": [float(v) for v in per_seed],
-            "decision": decide(lo, hi, margin, lower_is_better)}
+def fixed_countries(frames: dict) -> dict[int, str]:
+    """Per fold, the pre-declared country: the highest validation loss under the baseline at the end
+    of training (mean over its seeds; no held-out record read)."""
+    val = frames["val"][frames["val"].method == frames["arms"][0]]
+    means = val.groupby(["fold", "country"]).val_loss.mean()
+    return {int(f): means.loc[f].idxmax() for f in sorted(val.fold.unique())}
 
-def measure_draws(frame: pd.DataFrame, value: str, methods: Sequence[str], seeds: Sequence[int],
-                  countries: Sequence[str], n_boot: int = 2000, seed: int = 0) -> dict:
-    """Per-country and pooled means of `value` for `methods` at every checkpoint of `frame`: the
-    point estimate, `n_boot` two-level draws, and one estimate per training seed (each a pair of
-    arrays)."""
-    sums, counts, fold_of, country_of = _value_arrays(frame[frame.method.isin(methods)], value,
-                                                      methods, seeds, countries)
-    C, F, S = len(countries), int(fold_of.max()) + 1, len(seeds)
-    W, U = resample(fold_of, country_of, S, n_boot, seed)
-    one = lambda w, u: country_means(sums, counts, fold_of, country_of, C, w, u)
-    per_seed = [one(np.ones((1, len(counts))), np.eye(S)[None, None, s].repeat(F, 1) * S)
-                for s in range(S)]
-    return {"point": one(np.ones((1, len(counts))), np.ones((1, F, S))), "boot": one(W, U),
-            "per_seed": per_seed, "checkpoints": sorted(frame.checkpoint.unique())}
-
-# %% ../nbs/08b_verdict.ipynb #11bd8d66
-def verdict_tables(frames: dict, n_boot: int = 2000, seed: int = 0) -> dict:
-    """The verdict: `decisions` per measure, `per_country` means, `curves` of the loss, `matched`
-    average comparison."""
-    countries, rows, per_country = frames["countries"], [], []
+def verdict_tables(frames: dict, n_boot: int = 20000, seed: int = 0) -> dict:
+    """The verdict: per compared arm and measure its `decisions` against the baseline, the
+    `per_country` means, the loss `curves` and the `fixed` countries."""
+    countries, arms, seeds = frames["countries"], frames["arms"], frames["spec"]["arms"][0]["seeds"]
+    base, others, rows, per_country = arms[0], arms[1:], [], []
+    alpha = {role: family_alpha(role, len(others)) for role in ("primary", "secondary")}
     for value, m in MEASURES.items():
         # SFT's reward accuracy is 0 by definition
-        methods = [BASE, ROBUST] + ([] if value == "reward_acc" else [START])
+        methods = arms + ([] if value == "reward_acc" else [START])
         frame = frames[m["frame"]]
         # each method's end
         frame = frame[frame.checkpoint == frame.groupby("method").checkpoint.transform("max")]
-        d = measure_draws(frame.assign(checkpoint=0), value, methods, frames["spec"]["seeds"],
-                          countries, n_boot, seed)
+        d = measure_draws(frame.assign(checkpoint=0), value, methods, seeds, countries, n_boot,
+                          seed)
         # [method, country], [B, method, country]
         point, boot = d["point"][0][0, :, 0], d["boot"][0][:, :, 0]
         worst_p, worst_b = _pick(point, m["worst"]), _pick(boot, m["worst"])
-        seeds = [_pick(s[0][0, :, 0], m["worst"]) for s in d["per_seed"]]
-        row = {"measure": value, "role": m["role"], "label": m["label"],
-               **_diff_row(worst_p[1] - worst_p[0], worst_b[:, 1] - worst_b[:, 0],
-                           [s[1] - s[0] for s in seeds], m["margin"], m["worst"] == "max")}
+        per_seed = [_pick(s[0][0, :, 0], m["worst"]) for s in d["per_seed"]]
         arg = np.argmax if m["worst"] == "max" else np.argmin
+        cells = {}
         for i, name in enumerate(methods):
-            lo, hi = _ci(worst_b[:, i])
             tied = np.ptp(point[i]) == 0  # e.g. SFT's loss: 2500 everywhere
-            where = "all countries" if tied else countries[int(arg(point[i]))]
-            row[name] = {"worst": float(worst_p[i]), "lo": lo, "hi": hi, "country": where}
+            lo, hi = interval(worst_b[:, i])
+            cells[name] = {"worst": float(worst_p[i]), "lo": lo, "hi": hi,
+                           "country": "all countries" if tied else countries[int(arg(point[i]))]}
             ci = np.percentile(boot[:, i], [2.5, 97.5], axis=0)
             per_country += [
                 {"measure": value, "method": name, "country": c, "mean": float(point[i, j]),
                  "lo": float(ci[0, j]), "hi": float(ci[1, j])} for j, c in enumerate(countries)]
-        rows.append(row)
-    return {"decisions": rows, "per_country": pd.DataFrame(per_country),
-            **loss_curves(frames, n_boot, seed)}
+        for j, arm in enumerate(others, start=1):
+            rows.append({"measure": value, "role": m["role"], "label": m["label"], "arm": arm,
+                         "base": cells[base], "value": cells[arm], "start": cells.get(START),
+                         **_diff_row(worst_p[j] - worst_p[0], worst_b[:, j] - worst_b[:, 0],
+                                     [s[j] - s[0] for s in per_seed], m["margin"],
+                                     m["worst"] == "max", alpha[m["role"]])})
+        if value == "loss": rows += _loss_views(frames, d, methods, alpha["secondary"])
+    curves, matched = loss_curves(frames, n_boot, seed, alpha["secondary"])
+    return {"decisions": rows + matched, "per_country": pd.DataFrame(per_country),
+            "curves": curves, "fixed": fixed_countries(frames), "arms": arms, "n_boot": n_boot,
+            "seed": seed}
 
-def loss_curves(frames: dict, n_boot: int = 2000, seed: int = 0) -> dict:
-    """Worst-country and average held-out loss per method and checkpoint, and the comparison at
-    matched average loss."""
-    d = measure_draws(frames["pairs"], "loss", [BASE, ROBUST], frames["spec"]["seeds"],
+def _loss_views(frames: dict, d: dict, methods: Sequence[str], alpha: float) -> list[dict]:
+    "The pre-declared country's and the average held-out loss at the end, each arm − baseline."
+    fixed = fixed_countries(frames)
+    chosen = np.array([frames["countries"].index(fixed[f]) for f in d["fold_of"]])
+    g = group_draws(d, (d["country_of"] != chosen).astype(int), 2)   # group 0: the fixed country
+    views = {"loss_fixed": (g["point"][0][0, :, 0, 0], g["boot"][0][:, :, 0, 0],
+                            [s[0][0, :, 0, 0] for s in g["per_seed"]]),
+             "loss_average": (d["point"][1][0, :, 0], d["boot"][1][:, :, 0],
+                              [s[1][0, :, 0] for s in d["per_seed"]])}
+    rows = []
+    for key, (point, boot, per_seed) in views.items():
+        v = LOSS_VIEWS[key]
+        cell = lambda i: {"worst": float(point[i]), **dict(zip(("lo", "hi"), interval(boot[:, i])))}
+        for j, arm in enumerate(methods[1:len(frames["arms"])], start=1):
+            rows.append({"measure": key, "role": v["role"], "label": v["label"], "arm": arm,
+                         "base": cell(0), "value": cell(j), "start": cell(methods.index(START)),
+                         **_diff_row(point[j] - point[0], boot[:, j] - boot[:, 0],
+                                     [s[j] - s[0] for s in per_seed], v["margin"], True, alpha)})
+    return rows
+
+# %% ../nbs/08b_verdict.ipynb #11bd8d66
+def loss_curves(frames: dict, n_boot: int = 20000, seed: int = 0,
+                alpha: float = ALPHA) -> tuple[pd.DataFrame, list[dict]]:
+    """Worst-country and average held-out loss per arm and checkpoint (95 % intervals), and each
+    arm's comparison with the baseline at matched average loss (at level 1 − `alpha`)."""
+    arms = frames["arms"]
+    d = measure_draws(frames["pairs"], "loss", arms, frames["spec"]["arms"][0]["seeds"],
                       frames["countries"], n_boot, seed)
     curves = []
-    for i, method in enumerate([BASE, ROBUST]):
+    for i, method in enumerate(arms):
         for k, ck in enumerate(d["checkpoints"]):
             for stat, p, b in (("worst", d["point"][0].max(-1), d["boot"][0].max(-1)),
                                ("average", d["point"][1], d["boot"][1])):
-                lo, hi = _ci(b[:, i, k])
+                lo, hi = interval(b[:, i, k])
                 curves.append({"method": method, "checkpoint": ck,
                                "share": ck / max(d["checkpoints"]), "stat": stat,
                                "value": float(p[0, i, k]), "lo": lo, "hi": hi})
-    def matched(means):
-        worst, avg = means[0].max(-1), means[1]  # [B, method, checkpoint]
-        level = avg[:, :, -1].max(1)  # L*: the higher final average
-        at = np.stack([at_level(avg[:, i], worst[:, i], level) for i in range(2)], 1)
-        return level, at
-    level, at = matched(d["point"])
-    b_level, b_at = matched(d["boot"])
-    seeds = [matched(s)[1][0] for s in d["per_seed"]]
-    row = {"measure": "loss at matched average", "role": "secondary",
-           "label": "worst-country loss at matched average loss",
-           "level": float(level[0]), "level_lo": _ci(b_level)[0], "level_hi": _ci(b_level)[1],
-           # draws where a method never gets down to L*
-           "unreached": float(np.isnan(b_at).any(1).mean()),
-           **_diff_row(at[0, 1] - at[0, 0], b_at[:, 1] - b_at[:, 0], [s[1] - s[0] for s in seeds],
-                       MEASURES["loss"]["margin"], True)}
-    for i, method in enumerate([BASE, ROBUST]):
-        lo, hi = _ci(b_at[:, i])
-        row[method] = {"worst": float(at[0, i]), "lo": lo, "hi": hi}
-    return {"curves": pd.DataFrame(curves), "matched": row}
+    def matched(means, j):
+        worst, avg = means[0].max(-1)[:, [0, j]], means[1][:, [0, j]]  # [B, 2, checkpoint]
+        level = avg[:, :, -1].max(1)  # L*: the higher final average of the two
+        return level, np.stack([at_level(avg[:, i], worst[:, i], level) for i in range(2)], 1)
+    v, rows = LOSS_VIEWS["loss_matched"], []
+    for j, arm in enumerate(arms[1:], start=1):
+        (level, at), (b_level, b_at) = matched(d["point"], j), matched(d["boot"], j)
+        per_seed = [matched(s, j)[1][0] for s in d["per_seed"]]
+        cell = lambda i: {"worst": float(at[0, i]), **dict(zip(("lo", "hi"), interval(b_at[:, i])))}
+        rows.append({"measure": "loss_matched", "role": v["role"], "label": v["label"], "arm": arm,
+                     "base": cell(0), "value": cell(1), "start": None,
+                     "level": float(level[0]), "level_ci": interval(b_level),
+                     # draws where a method never gets down to L*
+                     "unreached": float(np.isnan(b_at).any(1).mean()),
+                     **_diff_row(at[0, 1] - at[0, 0], b_at[:, 1] - b_at[:, 0],
+                                 [s[1] - s[0] for s in per_seed], v["margin"], True, alpha)})
+    return pd.DataFrame(curves), rows
+
+# %% ../nbs/08b_verdict.ipynb #9bcb797f
+def entropy(weights: np.ndarray) -> np.ndarray:
+    "Entropy (nats) of group weights along the last axis: ln K when uniform, 0 on one group."
+    w = np.asarray(weights, dtype=float)
+    return -(w * np.log(np.where(w > 0, w, 1))).sum(-1)
+
+def manipulation_check(frames: dict, last_share: float = 1 / 3) -> dict:
+    """Did the treatment happen? Per arm, from the training logs: α on each fold's worst training
+    country (the baseline's highest training loss, mean over steps and seeds) along training and
+    at the end, the entropy of α at the end, and each country's training loss over the last
+    `last_share` of training against the baseline's."""
+    train, base = frames["train"], frames["arms"][0]
+    worst = (train[train.method == base].groupby(["fold", "country"]).train_loss.mean()
+             .groupby("fold").idxmax().map(lambda fc: fc[1]))
+    end = train.groupby(["fold", "method", "seed"]).step.transform("max")
+    late = train[train.step > (1 - last_share) * end]
+    loss = late.groupby(["method", "country"]).train_loss.mean().unstack()
+    rows = []
+    for arm in frames["arms"]:
+        t = train[train.method == arm]
+        on_worst = t[t.country == t.fold.map(worst)]
+        last = t[t.step == t.groupby(["fold", "seed"]).step.transform("max")]
+        # a run without group weights (IPO) has none: NaN
+        ent = entropy(last.pivot(index=["fold", "seed"], columns="country",
+                                 values="weight").to_numpy())
+        lw = late[(late.method == arm) & (late.country == late.fold.map(worst))]
+        bw = late[(late.method == base) & (late.country == late.fold.map(worst))]
+        rows.append({"arm": arm, "alpha_worst_mean": on_worst.weight.mean(),
+                     "alpha_worst_end": on_worst[on_worst.step == on_worst.groupby(
+                         ["fold", "seed"]).step.transform("max")].weight.agg(["mean", "min", "max"])
+                     .tolist(),
+                     "entropy_end": [float(f(ent)) for f in (np.mean, np.min, np.max)],
+                     "worst_train_loss": lw.train_loss.mean(),
+                     "worst_train_diff": lw.train_loss.mean() - bw.train_loss.mean()})
+    alpha = (train[train.method != base].groupby(["method", "step", "country"]).weight.mean()
+             .rename("weight").reset_index())
+    loss = loss.loc[frames["arms"]]
+    return {"summary": pd.DataFrame(rows), "worst": worst.to_dict(), "train_loss": loss,
+            "train_diff": loss - loss.loc[base], "alpha": alpha}

@@ -51,9 +51,10 @@ def check_sync() -> bool:
     return not changed
 
 
-def library_style(most_lines: int = 300) -> dict[str, bool]:
+def library_style() -> dict[str, bool]:
     """The library as ruff.toml says (ruff: lines <= 100 columns, no `;` chains, no unused or
-    undefined names), nbdev's generated `__all__` lines aside, and no module over `most_lines`."""
+    undefined names), nbdev's generated `__all__` lines aside. (A module's size follows its concept:
+    the 300-line cap that once cut loop.py in two is gone.)"""
     r = sh([str(BIN / "ruff"), "check", "--output-format", "json", "--exit-zero", "."])
     found = json.loads(r.stdout or "[]")
     def all_rows(filename: str) -> range:  # the rows of the `__all__` nbdev writes (wrapped at 120)
@@ -68,10 +69,7 @@ def library_style(most_lines: int = 300) -> dict[str, bool]:
     for v in kept:
         print(f"{Path(v['filename']).relative_to(ROOT)}:{v['location']['row']}: {v['code']} "
               f"{v['message']}", file=sys.stderr)
-    long = {p.name: n for p in sorted((ROOT / "grpo_nb").glob("*.py")) if p.name != "_modidx.py"
-            and (n := len(p.read_text().splitlines())) > most_lines}
-    if long: print(f"modules over {most_lines} lines: {long}", file=sys.stderr)
-    return {"ruff": r.returncode == 0 and not kept, "module length": not long}
+    return {"ruff": r.returncode == 0 and not kept}
 
 
 def front_matter() -> bool:
@@ -195,13 +193,18 @@ def _markdown_outputs(executed: Path) -> list[str]:
 
 
 def crossfit_and_verdict(data: str) -> dict[str, bool]:
-    """A tiny cross-fit (tiny random model, 2 countries, 2 folds, 2 seeds, 2 scored checkpoints), run twice (the second
-    trains nothing and leaves every record untouched), then `verdict.ipynb` on its records reproducing the run's table."""
+    """A tiny cross-fit (tiny random model, 2 countries, 2 folds, three arms of 2 seeds, 2 scored checkpoints), run twice
+    (the second trains nothing and leaves every record untouched), then `verdict.ipynb` on its records reproducing the
+    run's table; then the same verdict on a damaged copy stops naming the fold, run and file, with nothing written."""
     import json
     from grpo_nb.testing import tiny_model
     out = ROOT / "outputs" / "test" / "crossfit"; shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
     stage = {"max_steps": 2, "batch_size": 4, "wandb": False}
+    arms = [{"name": "ipo", "objective": "ipo", "params": {}, "seeds": [0, 1]},
+            {"name": "gr-ipo", "objective": "gr-ipo", "params": {"eta": "auto"}, "seeds": [0, 1]},
+            {"name": "gr-ipo-big", "objective": "gr-ipo", "params": {"eta": 1e-3}, "seeds": [0, 1]}]
     args = ["-p", "folds", "2", "-p", "checkpoints", "2", "-p", "n_boot", "200", "-y", f"stage_params: {json.dumps(stage)}",
+            "-y", f"arms: {json.dumps(arms)}",
             "-p", "work_dir", str(out / "runs"), "-p", "records_dir", str(out / "records"),
             "-p", "model", tiny_model(out / "tiny-model"), "-p", "data", data] + TINY_COUNTRIES
     results = {"crossfit": papermill("crossfit", out / "crossfit.ipynb", args)}
@@ -209,9 +212,9 @@ def crossfit_and_verdict(data: str) -> dict[str, bool]:
     written += sorted(p for p in (out / "records").rglob("*") if p.is_file())
     before = {p: p.read_bytes() for p in written}
     again = papermill("crossfit", out / "crossfit_again.ipynb", args)
-    same = len([p for p in written if p.name == "done.json" and "runs" in p.parts]) == 10 and all(
+    same = len([p for p in written if p.name == "done.json" and "runs" in p.parts]) == 14 and all(
         p.read_bytes() == b for p, b in before.items())
-    if again and not same: print(f"crossfit again: expected 10 runs and their records untouched, changed: "
+    if again and not same: print(f"crossfit again: expected 14 runs and their records untouched, changed: "
                                  f"{[str(p) for p, b in before.items() if p.read_bytes() != b]}", file=sys.stderr)
     results["crossfit skips finished runs"] = again and same
     verdict = results["crossfit"] and papermill("verdict", out / "verdict.ipynb", [
@@ -219,9 +222,18 @@ def crossfit_and_verdict(data: str) -> dict[str, bool]:
     printed = [t for t in _markdown_outputs(out / "crossfit.ipynb") if t.startswith("| measure")] if verdict else []
     redrawn = [t for t in _markdown_outputs(out / "verdict.ipynb") if t.startswith("| measure")] if verdict else []
     reproduced = verdict and len(printed) == 1 and printed == redrawn and all(
-        (out / "figures" / f"goqa_verdict_{f}.png").is_file() for f in ("countries", "curves", "weights"))
+        (out / "figures" / f"goqa_verdict_{f}.png").is_file() for f in ("frontier", "countries", "curves", "weights"))
     if verdict and not reproduced: print(f"verdict: the run printed {printed}, verdict.ipynb {redrawn}", file=sys.stderr)
     results["verdict from the records reproduces the run's table"] = reproduced
+    damaged = out / "damaged"
+    shutil.copytree(out / "records", damaged)
+    (damaged / "fold1" / "gripobig_seed1" / "done.json").unlink()
+    refused = not papermill("verdict", out / "verdict_damaged.ipynb", [
+        "-p", "records_dir", str(damaged), "-p", "out_dir", str(out / "figures_damaged"), "-p", "n_boot", "200"])
+    said = "fold 1, run gripobig_seed1, file done.json: missing: the run did not finish" in (
+        out / "verdict_damaged.ipynb").read_text()
+    results["a damaged record stops the verdict, named, nothing written"] = refused and said and not (
+        out / "figures_damaged").exists()
     return results
 
 
@@ -236,10 +248,22 @@ def readme_verdict() -> bool:
     except (FileNotFoundError, ValueError) as e:
         print(f"README verdict: {e}; the README {'carries a table (wrong)' if carries else 'carries no table (right)'}")
         return not carries
-    table = verdict_markdown(verdict_tables(frames, 2000, 0))
+    table = verdict_markdown(verdict_tables(frames, 20000, 0))
     if table not in readme: print("README verdict: its table differs from the records' (make verdict prints it):\n" + table,
                                   file=sys.stderr)
     return table in readme
+
+
+def verdict_seed_stable() -> bool:
+    """The committed records' decision table is the same under bootstrap seeds 0 and 1 (the verdict's 20,000 draws
+    each): no decision rests on the bootstrap's seed."""
+    from grpo_nb.verdict import read_records, verdict_tables
+    frames = read_records(ROOT / "results" / "goqa_crossfit")
+    tables = [[(r["measure"], r["arm"], r["decision"]) for r in verdict_tables(frames, 20000, s)["decisions"]]
+              for s in (0, 1)]
+    if tables[0] != tables[1]:
+        print("decisions that move with the bootstrap seed:", [(a, b) for a, b in zip(*tables) if a != b], file=sys.stderr)
+    return tables[0] == tables[1]
 
 
 BAD_PARAMETERS = {   # notebook, papermill parameters, the message it must stop with

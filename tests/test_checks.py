@@ -53,6 +53,11 @@ def test_readme_verdict_is_the_records():
     assert checks.readme_verdict()
 
 
+def test_verdict_decisions_do_not_move_with_the_bootstrap_seed():
+    "The committed records' decision table is the same under two bootstrap seeds."
+    assert checks.verdict_seed_stable()
+
+
 @pytest.mark.slow
 def test_own_data():
     all_passed(checks.own_data())
