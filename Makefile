@@ -59,10 +59,11 @@ study: $(STAMP)
 	  mv $(STUDY_DIR)/.$$nb.tmp.ipynb $(STUDY_DIR)/$$nb.ipynb; \
 	done
 
-# The GlobalOpinionQA verdict: k-fold cross-fitted SFT → IPO and GR-IPO (2 training seeds each, the same schedule), each
-# scored on its held-out fold along training. Runs in outputs/crossfit/ (weights: not committed); each finished fold's
-# small records go to results/goqa_crossfit/foldN/ at once (commit them), and a recorded fold is never trained again, so
-# the cross-fit stops and continues anywhere. Then the verdict's tables and figures from the records.
+# The GlobalOpinionQA verdict: k-fold cross-fitted SFT, then every arm of nbs/crossfit.ipynb (IPO, GR-IPO at three step
+# sizes; 2 training seeds each, the same schedule), each scored on its held-out fold along training. Runs in
+# outputs/crossfit/ (weights: not committed); each finished run's small records go to results/goqa_crossfit/foldN/RUN/ at
+# once (commit them), and a recorded run is never trained again, so the cross-fit stops and continues anywhere, and an
+# arm added to the list trains only its own runs. Then the verdict's tables and figures from the records.
 CROSSFIT_ARGS ?=
 crossfit: $(STAMP)
 	mkdir -p outputs

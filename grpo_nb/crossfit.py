@@ -22,7 +22,7 @@ from .precision import machine_info, machine_line
 from .objectives import objective_entry
 from .packed import collate_packed, pack, packed_token_logps, response_sums
 from .records import (BOOKKEEPING, FOLD_INFO, RUN_FILES, RUN_INFO, SFT, SPEC, arm_folder,
-                             check_spec, fold_dir, run_name)
+                             arm_label, check_spec, fold_dir, run_name)
 from .runs import atomic_dir, atomic_write
 from .step import adapter_merged
 from .study import stage_config, stage_of
@@ -30,7 +30,7 @@ from .config import TrainConfig, bad
 from .trainer import run_pairs, total_steps, train
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'DEFAULT_ARMS', 'SFT_TOLERANCE', 'data_id', 'crossfit_plan', 'heldout_records', 'score_heldout',
+__all__ = ['SCHEDULES', 'SHARED', 'DEFAULT_ARMS', 'SFT_TOLERANCE', 'data_id', 'crossfit_plan', 'heldout_records', 'score_heldout',
            'HeldoutScores', 'opinion_similarity', 'scores_table', 'record_run', 'check_same_sft', 'run_crossfit']
 
 # %% ../nbs/08_crossfit.ipynb #4445afe1
@@ -39,6 +39,11 @@ SCHEDULES = {"matched": dict(patience=0, eval_every=10**6), "paper": {}}
 every arm; nothing reads the validation loss then, so a run is evaluated at its start and end
 only. `paper`: the stage defaults, the paper's rule (GR-IPO watches its worst group, IPO the
 average)."""
+SHARED = ("objective", "model", "data", "countries", "data_seed", "all_pairs", "folds",
+          "pairs_per_row", "max_length", "max_prompt_length")
+"""Fields an arm's `params` may not set: they define the data, the folds, the model or the scoring,
+which every arm shares (an arm's own `data_seed` would train on another fold's held-out
+questions)."""
 DEFAULT_ARMS = [dict(name="ipo", objective="ipo", params={}, seeds=[0, 1]),
                 dict(name="gr-ipo", objective="gr-ipo", params={"eta": "auto"}, seeds=[0, 1])]
 """The compared runs of a cross-fit, each trained from the fold's SFT with each of its `seeds`;
@@ -66,17 +71,21 @@ def _check_arms(arms) -> list[dict]:
             bad(f"arm name must be letters, digits and dashes (not {SFT!r}), got {name!r}")
         if not objective_entry(arm["objective"]).preference:
             bad(f"arm {name!r}: objective {arm['objective']!r} is not a preference objective")
-        if not (isinstance(params, dict) and not set(params) & set(BOOKKEEPING)):
+        if not (isinstance(params, dict) and not set(params) & {*BOOKKEEPING, *SHARED}):
             bad(f"arm {name!r}: params must be a dict of training fields other than "
-                f"{list(BOOKKEEPING)}, got {params!r}")
+                f"{[*BOOKKEEPING, *SHARED]}, got {params!r}")
         if not (isinstance(seeds, (list, tuple)) and seeds
                 and all(integer(s) and s >= 0 for s in seeds) and len(set(seeds)) == len(seeds)):
             bad(f"arm {name!r}: seeds must be a non-empty list of distinct integers >= 0, "
                 f"got {seeds!r}")
+        if out and list(seeds) != out[0]["seeds"]:
+            bad(f"arm {name!r}: seeds {seeds!r} differ from the baseline's {out[0]['seeds']} "
+                "(each arm is paired with the baseline seed by seed)")
         out.append({**arm, "params": dict(params), "seeds": list(seeds)})
-    folders = [arm_folder(a["name"]) for a in out]
-    if len(set(folders)) < len(folders):
-        bad(f"arm names must differ (without dashes): {[a['name'] for a in out]}")
+    for key in (lambda a: arm_folder(a["name"]), arm_label):
+        if len({key(a) for a in out}) < len(out):
+            bad(f"arms must differ in name (without dashes) and label: "
+                f"{[(a['name'], arm_label(a)) for a in out]}")
     return out
 
 def crossfit_plan(work_dir: str | os.PathLike, records_dir: str | os.PathLike, folds: int = 5,

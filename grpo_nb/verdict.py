@@ -53,9 +53,11 @@ def _json(path: Path, fold: int, run: str):
     if not path.is_file(): _refuse(fold, run, path.name, "missing")
     text = path.read_text()
     if not text.strip(): _refuse(fold, run, path.name, "empty")
-    try: return json.loads(text)
+    try: value = json.loads(text)
     except json.JSONDecodeError as e:
         _refuse(fold, run, path.name, f"damaged (not JSON: {e.msg}, line {e.lineno})")
+    if not isinstance(value, dict): _refuse(fold, run, path.name, "damaged (not a JSON object)")
+    return value
 
 def _lines(path: Path, fold: int, run: str) -> str:
     "A line-based file's text: refused when missing, empty or cut (no final newline)."
@@ -75,23 +77,25 @@ def _finite(frame: pd.DataFrame, fold: int, run: str, file: str) -> pd.DataFrame
 SCORE_COLUMNS = ["step", "question_id", "country", "option", "top", "logp", "letter_logp",
                  "similarity", "similarity_seq"]
 
-def read_run(records_dir, fold: int, name: str, config: dict, checkpoints: int,
+def read_run(records_dir, fold: int, name: str, seed: int, config: dict, checkpoints: int,
              n_records: int) -> dict:
     """One recorded run, checked against the spec: its `config`, `done`, `log` rows and `scores`;
     a `RecordError` naming fold, run and file for anything damaged, unfinished or inconsistent."""
     d = fold_dir(records_dir, fold) / name
     cfg = _json(d / "config.json", fold, name)
     differ = [k for k in config if cfg.get(k) != config[k]]
-    if differ or cfg.get("fold") != fold:
+    if differ or cfg.get("fold") != fold or cfg.get("seed") != seed:
         shown = "; ".join(f"{k} {cfg.get(k)!r}, spec {config[k]!r}" for k in differ[:3])
-        _refuse(fold, name, "config.json", f"differs from the spec ({shown or 'fold'})")
+        _refuse(fold, name, "config.json", f"differs from the spec ({shown or 'fold or seed'})")
     if not (d / "done.json").is_file():
         _refuse(fold, name, "done.json", "missing: the run did not finish")
     done = _json(d / "done.json", fold, name)
+    if not isinstance(done.get("step"), int): _refuse(fold, name, "done.json", "has no step")
     log = []
     for i, line in enumerate(_lines(d / "log.jsonl", fold, name).splitlines()):
         try: log.append(json.loads(line))
         except json.JSONDecodeError: _refuse(fold, name, "log.jsonl", f"damaged at line {i + 1}")
+        if not isinstance(log[-1], dict): _refuse(fold, name, "log.jsonl", f"damaged at line {i + 1}")
     if log[-1].get("step") != done.get("step"):
         _refuse(fold, name, "log.jsonl", f"ends at step {log[-1].get('step')}, "
                 f"done.json at {done.get('step')}: an unfinished or cut run")
@@ -115,6 +119,22 @@ def read_run(records_dir, fold: int, name: str, config: dict, checkpoints: int,
         _refuse(fold, name, "scores.csv", f"{per_step.tolist()} records a step, {FOLD_INFO} "
                 f"has {n_records}")
     return {"config": cfg, "done": done, "log": log, "scores": scores}
+
+def _same_options(scores: pd.DataFrame, options: np.ndarray, fold: int, run: str) -> None:
+    "Refuse a run whose every scored step does not hold the fold's SFT records, options and tops."
+    keys = ["question_id", "country", "option"]
+    for step, g in scores.groupby("step"):
+        if not np.array_equal(g.sort_values(keys)[[*keys, "top"]].to_numpy(), options):
+            _refuse(fold, run, "scores.csv", f"step {step} holds other held-out records, options "
+                    "or top options than the fold's SFT run")
+
+def _validated(done: dict, countries: Sequence[str], fold: int, run: str) -> None:
+    "Refuse a baseline run without a finite final validation loss per country."
+    for g, c in enumerate(countries):
+        v = done.get(metric_key("loss", "val", g))
+        if not (isinstance(v, (int, float)) and math.isfinite(v)):
+            _refuse(fold, run, "done.json", f"no finite validation loss for {c}")
+
 
 # %% ../nbs/08b_verdict.ipynb #bb74fcee
 def _train_rows(log: list[dict], countries: Sequence[str]) -> pd.DataFrame:
@@ -152,13 +172,18 @@ def read_records(records_dir: str | os.PathLike) -> dict:
     if any(a["seeds"] != seeds for a in arms):
         raise RecordError(f"records in {records}: the arms' seeds differ "
                           f"({[a['seeds'] for a in arms]}); the paired bootstrap needs the same")
+    # every arm's IPO loss on the baseline's scale (its β)
+    beta = arms[0]["config"]["beta"]
     frames = {k: [] for k in ("pairs", "records", "train", "val")}
     held, infos = {}, []
     for fold in found:
         info = _json(fold_dir(records, fold) / FOLD_INFO, fold, "-")
         infos.append(info)
-        sft = read_run(records, fold, SFT, spec[SFT], spec["checkpoints"], info["records"])
+        sft = read_run(records, fold, SFT, spec["data_seed"], spec[SFT], spec["checkpoints"],
+                       info["records"])
         start = sft["scores"][sft["scores"].step == sft["done"]["step"]].assign(step=0)
+        options = start[["question_id", "country", "option", "top"]].sort_values(
+            ["question_id", "country", "option"]).to_numpy()
         held[fold] = set(start.question_id)
         for other, qs in held.items():
             if other != fold and qs & held[fold]:
@@ -167,13 +192,14 @@ def read_records(records_dir: str | os.PathLike) -> dict:
         for arm in [None] + arms:
             for seed in seeds:
                 name = SFT if arm is None else run_name(arm["name"], seed)
-                run = sft if arm is None else read_run(records, fold, name, arm["config"],
+                run = sft if arm is None else read_run(records, fold, name, seed, arm["config"],
                                                        spec["checkpoints"], info["records"])
+                _same_options(run["scores"], options, fold, name)
+                if arm is spec["arms"][0]: _validated(run["done"], countries, fold, name)
                 method = START if arm is None else arm_label(arm)
                 scores = start if arm is None else pd.concat([start, run["scores"]])
                 steps = sorted(scores.step.unique())
                 tag = dict(fold=fold, method=method, seed=seed)
-                beta = (spec[SFT] if arm is None else arm["config"])["beta"]
                 one = scores.drop_duplicates(["step", *KEYS])
                 for frame, out in ((pair_scores(scores, start, beta), "pairs"), (one, "records")):
                     frames[out].append(frame.assign(**tag, checkpoint=frame.step.map(steps.index)))
@@ -377,7 +403,10 @@ def verdict_tables(frames: dict, n_boot: int = 20000, seed: int = 0) -> dict:
     `per_country` means, the loss `curves` and the `fixed` countries."""
     countries, arms, seeds = frames["countries"], frames["arms"], frames["spec"]["arms"][0]["seeds"]
     base, others, rows, per_country = arms[0], arms[1:], [], []
-    alpha = {role: family_alpha(role, len(others)) for role in ("primary", "secondary")}
+    # the family is every declared arm, recorded or pending
+    declared = len(frames["spec"]["arms"]) - 1
+    if not others: raise ValueError("the records hold no arm to compare with the baseline yet")
+    alpha = {role: family_alpha(role, declared) for role in ("primary", "secondary")}
     for value, m in MEASURES.items():
         # SFT's reward accuracy is 0 by definition
         methods = arms + ([] if value == "reward_acc" else [START])
@@ -490,7 +519,7 @@ def manipulation_check(frames: dict, last_share: float = 1 / 3) -> dict:
         t = train[train.method == arm]
         on_worst = t[t.country == t.fold.map(worst)]
         last = t[t.step == t.groupby(["fold", "seed"]).step.transform("max")]
-        # a run without group weights (IPO) has none: NaN
+        # IPO logs uniform weights (entropy ln K)
         ent = entropy(last.pivot(index=["fold", "seed"], columns="country",
                                  values="weight").to_numpy())
         lw = late[(late.method == arm) & (late.country == late.fold.map(worst))]
