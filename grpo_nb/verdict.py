@@ -95,7 +95,8 @@ def read_run(records_dir, fold: int, name: str, seed: int, config: dict, checkpo
     for i, line in enumerate(_lines(d / "log.jsonl", fold, name).splitlines()):
         try: log.append(json.loads(line))
         except json.JSONDecodeError: _refuse(fold, name, "log.jsonl", f"damaged at line {i + 1}")
-        if not isinstance(log[-1], dict): _refuse(fold, name, "log.jsonl", f"damaged at line {i + 1}")
+        if not isinstance(log[-1], dict):
+            _refuse(fold, name, "log.jsonl", f"damaged at line {i + 1}")
     if log[-1].get("step") != done.get("step"):
         _refuse(fold, name, "log.jsonl", f"ends at step {log[-1].get('step')}, "
                 f"done.json at {done.get('step')}: an unfinished or cut run")
