@@ -31,6 +31,9 @@ def _label(r: dict) -> str:
         if r["unreached"]: label += f" (not reached in {r['unreached']:.1%} of draws, left out)"
     return label
 
+def _draws(r: dict, v: dict) -> str:
+    return f" ({r['draws']:,} draws)" if r["draws"] > v["n_boot"] else ""
+
 def verdict_markdown(v: dict) -> str:
     """The decisions of `verdict_tables` as one markdown table: per measure and arm, the worst
     country of SFT, the baseline and the arm, the difference with its corrected interval, its
@@ -46,7 +49,7 @@ def verdict_markdown(v: dict) -> str:
             f"| {_label(r)} | {r['arm']} | {_cell(m, r['start'])} | {_cell(m, r['base'])} | "
             f"{_cell(m, r['value'])} | {_fmt(m, r['diff'], True)} [{_fmt(m, r['lo'], True)}, "
             f"{_fmt(m, r['hi'], True)}] | {100 * (1 - r['alpha']):.2f} % | "
-            f"±{_fmt(m, r['lo_mc'])} / ±{_fmt(m, r['hi_mc'])} | "
+            f"±{_fmt(m, r['lo_mc'])} / ±{_fmt(m, r['hi_mc'])}{_draws(r, v)} | "
             f"{_fmt(m, r['boot_median'], True)} | {_fmt(m, r['detectable'])} | {seeds} | "
             f"{r['decision']} |")
     return "\n".join(lines)

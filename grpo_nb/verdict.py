@@ -20,10 +20,10 @@ START = objective_entry(SFT).display
 "How tables and figures name the fold's SFT model (step 0 of every arm)."
 
 # %% auto #0
-__all__ = ['START', 'KEYS', 'SCORE_COLUMNS', 'CHUNK', 'MEASURES', 'LOSS_VIEWS', 'ALPHA', 'MC_BAND', 'pair_scores', 'RecordError',
-           'read_run', 'read_records', 'resample', 'country_means', 'group_draws', 'measure_draws', 'family_alpha',
-           'decide', 'interval', 'mc_error', 'settled', 'at_level', 'fixed_countries', 'verdict_tables', 'loss_curves',
-           'entropy', 'manipulation_check']
+__all__ = ['START', 'KEYS', 'SCORE_COLUMNS', 'CHUNK', 'MEASURES', 'LOSS_VIEWS', 'ALPHA', 'MC_BAND', 'ESCALATE', 'pair_scores',
+           'RecordError', 'read_run', 'read_records', 'resample', 'country_means', 'group_draws', 'measure_draws',
+           'family_alpha', 'decide', 'interval', 'mc_error', 'settled', 'at_level', 'fixed_countries', 'verdict_tables',
+           'loss_curves', 'entropy', 'manipulation_check']
 
 # %% ../nbs/08b_verdict.ipynb #3029e522
 KEYS = ["question_id", "country"]
@@ -243,10 +243,12 @@ def _value_arrays(frame: pd.DataFrame, value: str, methods: Sequence[str], seeds
     country = np.array([list(countries).index(c) for c in recs.get_level_values("country")])
     return sums, first["count"].to_numpy(float), recs.get_level_values("fold").to_numpy(), country
 
-def resample(fold_of: np.ndarray, country_of: np.ndarray, n_seeds: int, n_boot: int, seed: int = 0):
+def resample(fold_of: np.ndarray, country_of: np.ndarray, n_seeds: int, n_boot: int, seed: int = 0,
+             chunk: int = 0):
     """Per draw, how often each record is drawn (within its country) and each seed (within each
-    fold): `[n_boot, records]` and `[n_boot, folds, seeds]`, from two independent streams."""
-    rec_rng, seed_rng = np.random.default_rng([seed, 0]), np.random.default_rng([seed, 1])
+    fold): `[n_boot, records]` and `[n_boot, folds, seeds]`, from two independent streams, the
+    `chunk`-th of the bootstrap `seed` (so more draws extend the same first ones)."""
+    rec_rng, seed_rng = (np.random.default_rng([seed, i, chunk]) for i in (0, 1))
     rows = np.arange(n_boot)[:, None]
     W = np.zeros((n_boot, len(fold_of)))
     for c in np.unique(country_of):
@@ -271,17 +273,18 @@ def country_means(sums, counts, fold_of, country_of, n_countries,
 
 # %% ../nbs/08b_verdict.ipynb #4c13d875
 CHUNK = 1000
-"Bootstrap draws computed at once (memory: draws × methods × checkpoints × records doubles)."
+"Bootstrap draws drawn and computed at once (memory: draws × methods × checkpoints × records)."
 
 def group_draws(d: dict, group_of: np.ndarray | None = None, n_groups: int | None = None) -> dict:
     """Means per group (default: country) and pooled, for the arrays of `measure_draws`: the point
     estimate, every bootstrap draw (in chunks of `CHUNK`) and one estimate per training seed."""
     group_of = d["country_of"] if group_of is None else group_of
     n_groups = d["n_countries"] if n_groups is None else n_groups
-    F, S, R = d["U"].shape[1], d["U"].shape[2], len(d["counts"])
+    F, S, R = int(d["fold_of"].max()) + 1, d["n_seeds"], len(d["counts"])
     one = lambda w, u: country_means(d["sums"], d["counts"], d["fold_of"], group_of, n_groups,
                                      w, u)
-    parts = [one(d["W"][i:i + CHUNK], d["U"][i:i + CHUNK]) for i in range(0, len(d["W"]), CHUNK)]
+    parts = [one(*resample(d["fold_of"], d["country_of"], S, min(CHUNK, d["n_boot"] - i),
+                           d["seed"], i // CHUNK)) for i in range(0, d["n_boot"], CHUNK)]
     return {"point": one(np.ones((1, R)), np.ones((1, F, S))),
             "boot": tuple(np.concatenate(x) for x in zip(*parts)),
             "per_seed": [one(np.ones((1, R)), np.eye(S)[None, None, s].repeat(F, 1) * S)
@@ -294,9 +297,8 @@ def measure_draws(frame: pd.DataFrame, value: str, methods: Sequence[str], seeds
     arrays), with the arrays and draws they come from."""
     sums, counts, fold_of, country_of = _value_arrays(frame[frame.method.isin(methods)], value,
                                                       methods, seeds, countries)
-    W, U = resample(fold_of, country_of, len(seeds), n_boot, seed)
     d = {"sums": sums, "counts": counts, "fold_of": fold_of, "country_of": country_of,
-         "n_countries": len(countries), "W": W, "U": U,
+         "n_countries": len(countries), "n_seeds": len(seeds), "n_boot": n_boot, "seed": seed,
          "checkpoints": sorted(frame.checkpoint.unique())}
     return {**d, **group_draws(d)}
 
@@ -354,9 +356,11 @@ def mc_error(draws: np.ndarray, q: float) -> float:
     lo, hi = max(math.floor(n * q - half), 0), min(math.ceil(n * q + half), n - 1)
     return float((x[hi] - x[lo]) / (2 * 1.96))
 
-MC_BAND = 3
+MC_BAND, ESCALATE = 3, 10
 """A decision is settled when moving each bound by `MC_BAND` Monte Carlo errors either way leaves
-it as it is; otherwise the table says which decisions the draws cannot tell apart."""
+it as it is; a measure with an unsettled decision is drawn again with `ESCALATE` times the draws
+(the first draws the same), and what is still unsettled then says which decisions the draws
+cannot tell apart."""
 
 def settled(lo: float, hi: float, lo_mc: float, hi_mc: float, margin: float,
             lower_is_better: bool = True) -> str:
@@ -390,6 +394,7 @@ def _diff_row(point: float, boot: np.ndarray, per_seed, margin: float, lower_is_
     return {"diff": float(point), "lo": lo, "hi": hi, "alpha": alpha, "lo_mc": lo_mc,
             "hi_mc": hi_mc, "boot_median": float(np.nanmedian(boot)),
             "detectable": float(detectable), "per_seed": [float(v) for v in per_seed],
+            "draws": int(np.isfinite(boot).sum()),
             "decision": settled(lo, hi, lo_mc, hi_mc, margin, lower_is_better)}
 
 def fixed_countries(frames: dict) -> dict[int, str]:
@@ -402,46 +407,57 @@ def fixed_countries(frames: dict) -> dict[int, str]:
 def verdict_tables(frames: dict, n_boot: int = 20000, seed: int = 0) -> dict:
     """The verdict: per compared arm and measure its `decisions` against the baseline, the
     `per_country` means, the loss `curves` and the `fixed` countries."""
-    countries, arms, seeds = frames["countries"], frames["arms"], frames["spec"]["arms"][0]["seeds"]
-    base, others, rows, per_country = arms[0], arms[1:], [], []
+    arms, rows, per_country = frames["arms"], [], []
+    if len(arms) < 2: raise ValueError("the records hold no arm to compare with the baseline yet")
     # the family is every declared arm, recorded or pending
     declared = len(frames["spec"]["arms"]) - 1
-    if not others: raise ValueError("the records hold no arm to compare with the baseline yet")
     alpha = {role: family_alpha(role, declared) for role in ("primary", "secondary")}
-    for value, m in MEASURES.items():
-        # SFT's reward accuracy is 0 by definition
-        methods = arms + ([] if value == "reward_acc" else [START])
-        frame = frames[m["frame"]]
-        # each method's end
-        frame = frame[frame.checkpoint == frame.groupby("method").checkpoint.transform("max")]
-        d = measure_draws(frame.assign(checkpoint=0), value, methods, seeds, countries, n_boot,
-                          seed)
-        # [method, country], [B, method, country]
-        point, boot = d["point"][0][0, :, 0], d["boot"][0][:, :, 0]
-        worst_p, worst_b = _pick(point, m["worst"]), _pick(boot, m["worst"])
-        per_seed = [_pick(s[0][0, :, 0], m["worst"]) for s in d["per_seed"]]
-        arg = np.argmax if m["worst"] == "max" else np.argmin
-        cells = {}
-        for i, name in enumerate(methods):
-            tied = np.ptp(point[i]) == 0  # e.g. SFT's loss: 2500 everywhere
-            lo, hi = interval(worst_b[:, i])
-            cells[name] = {"worst": float(worst_p[i]), "lo": lo, "hi": hi,
-                           "country": "all countries" if tied else countries[int(arg(point[i]))]}
-            ci = np.percentile(boot[:, i], [2.5, 97.5], axis=0)
-            per_country += [
-                {"measure": value, "method": name, "country": c, "mean": float(point[i, j]),
-                 "lo": float(ci[0, j]), "hi": float(ci[1, j])} for j, c in enumerate(countries)]
-        for j, arm in enumerate(others, start=1):
-            rows.append({"measure": value, "role": m["role"], "label": m["label"], "arm": arm,
-                         "base": cells[base], "value": cells[arm], "start": cells.get(START),
-                         **_diff_row(worst_p[j] - worst_p[0], worst_b[:, j] - worst_b[:, 0],
-                                     [s[j] - s[0] for s in per_seed], m["margin"],
-                                     m["worst"] == "max", alpha[m["role"]])})
-        if value == "loss": rows += _loss_views(frames, d, methods, alpha["secondary"])
+    for value in MEASURES:
+        found, per = _end_rows(frames, value, n_boot, seed, alpha)
+        if any(r["decision"].startswith("unsettled") for r in found):
+            found, _ = _end_rows(frames, value, ESCALATE * n_boot, seed, alpha)
+        rows, per_country = rows + found, per_country + per
     curves, matched = loss_curves(frames, n_boot, seed, alpha["secondary"])
+    if any(r["decision"].startswith("unsettled") for r in matched):
+        matched = loss_curves(frames, ESCALATE * n_boot, seed, alpha["secondary"])[1]
     return {"decisions": rows + matched, "per_country": pd.DataFrame(per_country),
             "curves": curves, "fixed": fixed_countries(frames), "arms": arms, "n_boot": n_boot,
             "seed": seed}
+
+def _end_rows(frames: dict, value: str, n_boot: int, seed: int, alpha: dict) -> tuple:
+    "A measure's rows (each arm against the baseline) and per-country means at the end."
+    countries, arms, seeds = frames["countries"], frames["arms"], frames["spec"]["arms"][0]["seeds"]
+    m, base, others, rows, per_country = MEASURES[value], arms[0], arms[1:], [], []
+    # SFT's reward accuracy is 0 by definition
+    methods = arms + ([] if value == "reward_acc" else [START])
+    frame = frames[m["frame"]]
+    # each method's end
+    frame = frame[frame.checkpoint == frame.groupby("method").checkpoint.transform("max")]
+    d = measure_draws(frame.assign(checkpoint=0), value, methods, seeds, countries, n_boot,
+                      seed)
+    # [method, country], [B, method, country]
+    point, boot = d["point"][0][0, :, 0], d["boot"][0][:, :, 0]
+    worst_p, worst_b = _pick(point, m["worst"]), _pick(boot, m["worst"])
+    per_seed = [_pick(s[0][0, :, 0], m["worst"]) for s in d["per_seed"]]
+    arg = np.argmax if m["worst"] == "max" else np.argmin
+    cells = {}
+    for i, name in enumerate(methods):
+        tied = np.ptp(point[i]) == 0  # e.g. SFT's loss: 2500 everywhere
+        lo, hi = interval(worst_b[:, i])
+        cells[name] = {"worst": float(worst_p[i]), "lo": lo, "hi": hi,
+                       "country": "all countries" if tied else countries[int(arg(point[i]))]}
+        ci = np.percentile(boot[:, i], [2.5, 97.5], axis=0)
+        per_country += [
+            {"measure": value, "method": name, "country": c, "mean": float(point[i, j]),
+             "lo": float(ci[0, j]), "hi": float(ci[1, j])} for j, c in enumerate(countries)]
+    for j, arm in enumerate(others, start=1):
+        rows.append({"measure": value, "role": m["role"], "label": m["label"], "arm": arm,
+                     "base": cells[base], "value": cells[arm], "start": cells.get(START),
+                     **_diff_row(worst_p[j] - worst_p[0], worst_b[:, j] - worst_b[:, 0],
+                                 [s[j] - s[0] for s in per_seed], m["margin"],
+                                 m["worst"] == "max", alpha[m["role"]])})
+    if value == "loss": rows += _loss_views(frames, d, methods, alpha["secondary"])
+    return rows, per_country
 
 def _loss_views(frames: dict, d: dict, methods: Sequence[str], alpha: float) -> list[dict]:
     "The pre-declared country's and the average held-out loss at the end, each arm − baseline."
