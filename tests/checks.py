@@ -238,8 +238,8 @@ def crossfit_and_verdict(data: str) -> dict[str, bool]:
 
 
 def readme_verdict() -> bool:
-    """The README's verdict table is what the committed records give (recomputed with the verdict's own settings);
-    while the records are unfinished, the README carries no table of the new verdict."""
+    """The README's verdict table is what the committed records give (recomputed with the verdict's own settings, 20,000
+    draws at seed 0; arms still pending are not in it); without every fold recorded, the README carries no table."""
     from grpo_nb.report import verdict_markdown
     from grpo_nb.verdict import read_records, verdict_tables
     records, readme = ROOT / "results" / "goqa_crossfit", (ROOT / "README.md").read_text()
