@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib, json, logging, os, random, zlib
 from dataclasses import asdict
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -18,9 +17,72 @@ from .step import adapter_merged, evaluate, same_on_all_processes
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'Evaluate', 'Checkpoint', 'restore', 'JsonLog', 'Wandb', 'ProgressBar', 'StateCheck']
+__all__ = ['log', 'Evaluate', 'Schedule', 'Checkpoint', 'restore', 'JsonLog', 'Wandb', 'ProgressBar', 'StateCheck']
 
 # %% ../nbs/03c_callbacks.ipynb #a6b2469c
+class Evaluate(Callback):
+    """Evaluation at the start, every `eval_every` training pairs and at the end; each record is
+    logged with the objective's `monitored` value and kept in `learner.last`."""
+    order, phase = 10, "evaluate"
+
+    def before_fit(self, learner):
+        if learner.state.step or learner.state.evals: return
+        # Step 0: the policy is the reference (a fresh adapter adds exactly 0): no forward needed
+        self.evaluate(learner, at_reference=bool(learner.refs))
+
+    def after_step(self, learner):
+        pairs, every = learner.state.pairs, learner.cfg.eval_every
+        if pairs // every > (pairs - len(learner.batch)) // every: self.evaluate(learner)
+        else: learner.last = None
+
+    def after_fit(self, learner):
+        if learner.last is None: self.evaluate(learner)
+
+    def evaluate(self, learner, at_reference: bool = False) -> None:
+        learner.model.eval()
+        # no DDP collectives: each process scores a share
+        plain, acc = learner.accelerator.unwrap_model(learner.model), learner.accelerator
+        scored = (0 if at_reference
+                  else sum(len(learner.splits[s]["group"]) for s in ("val", "test")))
+        # folded in once for both splits
+        folded = contextlib.nullcontext() if at_reference else adapter_merged(plain)
+        with learner.clock("evaluate", pairs=scored), folded:
+            rec = {}
+            for split in ("val", "test"):
+                ref = learner.refs.get(split)
+                rec.update(evaluate(plain, learner.splits[split], ref, learner.objective,
+                                    learner.cfg, split, acc, ref if at_reference else None))
+        learner.model.train()
+        rec.update(learner.objective.weights_record())
+        # how the run started (η = "auto": K, T, M and η)
+        if learner.state.evals == 0: rec.update(learner.state.start_record)
+        learner.state.evals += 1
+        learner.last = rec
+        learner.log({**rec, metric_key("monitored", "val"): rec[learner.objective.monitored]})
+        learner.emit("after_eval")
+
+class Schedule(Callback):
+    """The plateau rule (`PlateauSchedule`) on each evaluation's monitored value: on a cut, the
+    optimiser's LR ÷ `lr_factor` and the objective told (`lr_dropped`: η ÷ 2); below `min_lr`,
+    the run stops."""
+    order, phase = 15, "evaluate"   # after Evaluate's record, before Checkpoint saves
+
+    def __init__(self, lr: float, patience: int, factor: float, min_lr: float):
+        self.rule = PlateauSchedule(lr, patience, factor, min_lr)
+
+    def before_fit(self, learner): learner.stopped = self.rule.stop   # a resumed run's verdict
+
+    def after_eval(self, learner):
+        if not self.rule.step(learner.last[learner.objective.monitored]): return
+        for group in learner.opt.param_groups: group["lr"] = self.rule.lr
+        learner.objective.lr_dropped()
+        learner.stopped = self.rule.stop
+        log.info("step %d: LR -> %.3g, %s", learner.state.step, self.rule.lr,
+                 learner.objective.schedule_record())
+
+    def state_dict(self) -> dict: return asdict(self.rule)
+    def load_state_dict(self, state: dict) -> None: self.rule = PlateauSchedule(**state)
+
 def _rng_state() -> dict:
     return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(),
             "python": random.getstate()}
@@ -30,119 +92,63 @@ def _set_rng_state(s: dict) -> None:
     np.random.set_state(s["numpy"])
     random.setstate(s["python"])
 
-class Evaluate(Callback):
-    """Evaluation at the start, every `eval_every` training pairs and at the end; the plateau
-    schedule steps on it."""
-    order, phase = 10, "evaluate"
-
-    def before_fit(self, run):
-        if run.state.step or run.state.evals: return
-        # Step 0: the policy is the reference (a fresh adapter adds exactly 0): no forward needed
-        run.last = self.evaluate(run, at_reference=bool(run.refs))
-
-    def after_step(self, run):
-        pairs, every = run.state.pairs, run.cfg.eval_every
-        run.last = (self.evaluate(run) if pairs // every > (pairs - len(run.batch)) // every
-                    else None)
-
-    def after_fit(self, run):
-        if run.last is None: run.last = self.evaluate(run)
-
-    def evaluate(self, run, at_reference: bool = False) -> dict:
-        run.model.eval()
-        # no DDP collectives: each process scores a share
-        plain, acc = run.accelerator.unwrap_model(run.model), run.accelerator
-        scored = 0 if at_reference else sum(len(run.splits[s]["group"]) for s in ("val", "test"))
-        # folded in once for both splits
-        folded = contextlib.nullcontext() if at_reference else adapter_merged(plain)
-        with run.clock("evaluate", pairs=scored), folded:
-            rec = {}
-            for split in ("val", "test"):
-                ref = run.refs.get(split)
-                known = ref if at_reference else None
-                rec.update(evaluate(plain, run.splits[split], ref, run.objective, run.cfg, split,
-                                    acc, known))
-        run.model.train()
-        rec.update(run.objective.weights_record())
-        # how "auto" resolved: K, T, M and η
-        if run.state.evals == 0: rec.update(run.state.eta_auto)
-        monitored = rec[run.objective.monitored]
-        if run.sched.step(monitored):
-            for group in run.opt.param_groups: group["lr"] = run.sched.lr
-            run.objective.lr_dropped()  # a group-robust one halves its η
-            log.info("step %d: LR -> %.3g, %s", run.state.step, run.sched.lr,
-                     run.objective.schedule_record())
-        run.state.evals += 1
-        run.log({**rec, metric_key("monitored", "val"): monitored})
-        run.emit("after_eval")
-        return rec
-
 class Checkpoint(Callback):
-    """After each evaluation: parameters, optimiser, schedule, the objective's state, loop state and
-    random state, written atomically by the main process."""
+    """After each evaluation: parameters, optimiser (with its LR), the objective's state, loop
+    state, every callback's own state and the random state, written atomically by the main
+    process."""
     order, phase = 20, "checkpoint"
 
-    def __init__(self, path: Path, main: bool): self.path, self.main = path, main
+    def __init__(self, path: Path): self.path = path
 
-    def after_eval(self, run):
-        if not self.main: return  # only the main process writes, so only it gathers
-        state = {"params": [p.detach().cpu().clone() for p in run.params],
-                 "optimizer": run.opt.state_dict(),
-                 "schedule": asdict(run.sched), "objective": run.objective.state_dict(),
-                 "state": run.state.state_dict(), "rng": _rng_state()}
+    def after_eval(self, learner):
+        if not learner.accelerator.is_main_process: return  # only the main process writes
+        state = {"params": [p.detach().cpu().clone() for p in learner.params],
+                 "optimizer": learner.opt.state_dict(),
+                 "objective": learner.objective.state_dict(),
+                 "state": learner.state.state_dict(),
+                 "callbacks": {type(cb).__name__: cb.state_dict() for cb in learner.callbacks},
+                 "rng": _rng_state()}
         atomic_write(self.path, lambda p: torch.save(state, p))
 
-def _objective_state(c: dict) -> dict:
-    """The objective's state in checkpoint `c`, also one written when the loop state held log α and
-    the schedule η."""
-    if "objective" in c: return c["objective"]
-    state, schedule = c["state"], c["schedule"]
-    alpha = state.pop("alpha", None)
-    log_alpha = state.pop("log_alpha", None) if alpha is None else alpha.double().log()
-    eta = schedule.pop("eta", 0.0)
-    return {} if log_alpha is None else {"log_alpha": log_alpha, "eta": eta}
-
-def restore(path: Path, params: Sequence[torch.Tensor], opt,
-            objective) -> tuple[PlateauSchedule, LoopState]:
-    """Load a checkpoint into `params`, `opt`, `objective` and the random state; its schedule and
-    loop state."""
+def restore(path: Path, learner) -> None:
+    "Load checkpoint `path` into `learner`: its parameters, optimiser, objective, loop state, callbacks and the random state."
     try: c = torch.load(path, weights_only=False)
     except Exception as e:
         raise RuntimeError(f"checkpoint {path} is unreadable ({type(e).__name__}: {e}); delete it "
                            "to restart the run") from e
-    for p, v in zip(params, c["params"]): p.data.copy_(v)
-    opt.load_state_dict(c["optimizer"])
-    objective.load_state_dict(_objective_state(c))
+    for p, v in zip(learner.params, c["params"]): p.data.copy_(v)
+    learner.opt.load_state_dict(c["optimizer"])
+    learner.objective.load_state_dict(c["objective"])
+    learner.state = LoopState(**c["state"])
+    for cb in learner.callbacks: cb.load_state_dict(c["callbacks"].get(type(cb).__name__, {}))
     _set_rng_state(c["rng"])
-    return PlateauSchedule(**c["schedule"]), LoopState(**c["state"])
 
 # %% ../nbs/03c_callbacks.ipynb #bd4ad2f9
 class JsonLog(Callback):
-    """Appends each record to `log.jsonl` (main process); a resumed run first cuts the log back to
-    its checkpoint's lines."""
+    """Appends each record to `log.jsonl` (main process); first cuts the file back to the lines
+    the loop state counts (a resumed run's checkpoint), so a killed run's later lines are redone."""
     phase = "log"
 
-    def __init__(self, out: Path, main: bool, resumed: bool):
-        self.path, self.main, self.resumed = out / "log.jsonl", main, resumed
+    def __init__(self, path: Path): self.path = path
 
-    def before_fit(self, run):
-        if not (self.main and self.resumed): return
-        lines = self.path.read_text().splitlines()[:run.state.log_lines]
+    def before_fit(self, learner):
+        if not (learner.accelerator.is_main_process and self.path.exists()): return
+        lines = self.path.read_text().splitlines()[:learner.state.log_lines]
         atomic_write(self.path, lambda p: p.write_text("".join(line + "\n" for line in lines)))
 
-    def on_log(self, run):
-        if not self.main: return
-        with open(self.path, "a") as f: f.write(json.dumps(run.logged) + "\n")
+    def on_log(self, learner):
+        if not learner.accelerator.is_main_process: return
+        with open(self.path, "a") as f: f.write(json.dumps(learner.logged) + "\n")
 
 class Wandb(Callback):
     """Mirrors the run log to wandb (offline unless WANDB_MODE says otherwise), in the run folder;
-    resumed runs continue theirs."""
+    resumed runs continue theirs. Give it to the main process only."""
     phase = "log"
 
     def __init__(self, out: Path, project: str, config: dict):
         self.out, self.project, self.config, self.run = out, project, config, None
 
-    def before_fit(self, run):
+    def before_fit(self, learner):
         import wandb
         os.environ.setdefault("WANDB_SILENT", "true")
         run_id = f"{self.out.resolve().name}-{zlib.crc32(str(self.out.resolve()).encode()):08x}"
@@ -150,34 +156,35 @@ class Wandb(Callback):
                               id=run_id, resume="allow",
                               mode=os.environ.get("WANDB_MODE", "offline"), config=self.config)
 
-    def on_log(self, run): self.run.log(run.logged, step=run.state.step)
-    def after_done(self, run): self.run.finish()
+    def on_log(self, learner): self.run.log(learner.logged, step=learner.state.step)
+    def after_done(self, learner): self.run.finish()
 
 class ProgressBar(Callback):
     "A tqdm bar over the run's steps with the last loss and worst-group loss."
     phase = "log"
 
-    def __init__(self, total: int, show: bool, desc: str):
-        self.total, self.show, self.desc = total, show, desc
-    def before_fit(self, run):
-        self.bar = tqdm(total=self.total, initial=run.state.step, disable=not self.show,
-                        desc=self.desc)
+    def __init__(self, show: bool = True): self.show = show
 
-    def after_step(self, run):
+    def before_fit(self, learner):
+        self.bar = tqdm(total=learner.total, initial=learner.state.step,
+                        disable=not (self.show and learner.accelerator.is_main_process),
+                        desc=learner.objective.name)
+
+    def after_step(self, learner):
         self.bar.update(1)
-        worst = run.rec.get(metric_key("loss", "train", summary="worst_case"), float("nan"))
-        self.bar.set_postfix(loss=f"{run.rec[metric_key('loss', 'train')]:.4g}",
+        worst = learner.rec.get(metric_key("loss", "train", summary="worst_case"), float("nan"))
+        self.bar.set_postfix(loss=f"{learner.rec[metric_key('loss', 'train')]:.4g}",
                              worst=f"{worst:.4g}")
 
-    def after_fit(self, run): self.bar.close()
+    def after_fit(self, learner): self.bar.close()
 
 class StateCheck(Callback):
     """Stops the run if the objective's state (a group-robust one's log α) is not bitwise the same
     on every process (it comes from one all-reduce)."""
     phase = "train"
 
-    def after_update(self, run):
-        for name, value in run.objective.state_dict().items():
+    def after_update(self, learner):
+        for name, value in learner.objective.state_dict().items():
             if torch.is_tensor(value):
-                same_on_all_processes(run.accelerator, value,
-                                      f"step {run.state.step + 1}: the objective's {name}")
+                same_on_all_processes(learner.accelerator, value,
+                                      f"step {learner.state.step + 1}: the objective's {name}")

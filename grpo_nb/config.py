@@ -2,16 +2,17 @@
 
 # %% ../nbs/02d_config.ipynb #c0f1a2b6
 from __future__ import annotations
-from dataclasses import asdict, dataclass
+import copy
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Sequence
 
-from .model import DEFAULT_MODEL, QUANTIZE
-from .precision import PRECISIONS
 from .objectives import objective_entry
 
 # %% auto #0
-__all__ = ['PAPER', 'RESUME_MAY_CHANGE', 'SHARED_WITH_INIT', 'ParameterError', 'bad', 'TrainConfig', 'config_dict']
+__all__ = ['STAGES', 'SETTINGS', 'TAGS', 'DEFAULT_MODEL', 'PAPER_MODEL', 'QUANTIZE', 'PRECISIONS', 'ParameterError', 'bad',
+           'knob', 'TrainConfig', 'stage_defaults', 'tagged', 'field_defaults', 'config_dict', 'stage_of',
+           'stage_config']
 
 # %% ../nbs/02d_config.ipynb #c0f1a2b8
 class ParameterError(ValueError):
@@ -22,59 +23,93 @@ def bad(msg: str):
     "Stop with a `ParameterError`: 'bad parameter: ' + `msg`."
     raise ParameterError(f"bad parameter: {msg}")
 
+# %% ../nbs/02d_config.ipynb #2c598adf
+STAGES = ("sft", "ipo", "gr-ipo")
+"The study's stages in order; each has a notebook and its defaults (`stage_defaults`)."
+SETTINGS = ("cpu", "paper")
+"The two settings a field's defaults are given for: the CPU study and the paper's (Table 2)."
+TAGS = {"resume": "a resumed run may change it (its budget and bookkeeping)",
+        "init": "handed to the SFT run a run starts from when that is trained first",
+        "shared": "the data, folds, model or scoring: every arm of a cross-fit shares it",
+        "per_run": "differs between the runs of one cross-fit or between machines (not in its spec)"}
+"What a field's tag says about it."
+DEFAULT_MODEL, PAPER_MODEL = "smollm2-135m", "google/gemma-2b"
+QUANTIZE = ("", "4bit")
+PRECISIONS = ("fp32", "bf16")
+_AS_CPU = object()
+
+def _per_stage(v) -> bool: return isinstance(v, dict) and set(v) == set(STAGES)
+
+def knob(cpu, paper=_AS_CPU, tags: Sequence[str] = ()):
+    """A TrainConfig field: its value in the CPU study (`cpu`) and in the paper's setting
+    (`paper`, default: the same), each a value or a dict by stage; the field's default is the CPU
+    GR-IPO value; `tags`: keys of `TAGS`."""
+    assert set(tags) <= set(TAGS), tags
+    meta = {"cpu": cpu, "paper": cpu if paper is _AS_CPU else paper, "tags": frozenset(tags)}
+    default = cpu["gr-ipo"] if _per_stage(cpu) else cpu
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
 # %% ../nbs/02d_config.ipynb #90391959
 @dataclass
 class TrainConfig:
     "Everything a run needs; saved as the run folder's config.json."
-    objective: str = "gr-ipo"          # a key of objectives.REGISTRY
-    out_dir: str = "outputs/run"       # relative to the working directory
-    model: str = DEFAULT_MODEL         # embedded name, hub id or local folder (the base model)
-    init: str = ""                     # finished run to start from (also the reference); "": base
+    objective: str = knob({"sft": "sft", "ipo": "ipo", "gr-ipo": "gr-ipo"},   # objectives.REGISTRY
+                          tags=["shared"])
+    out_dir: str = knob("outputs/run", tags=["per_run"])   # relative to the working directory
+    # embedded name, hub id or local folder (the base model)
+    model: str = knob(DEFAULT_MODEL, PAPER_MODEL, tags=["init", "shared"])
+    init: str = knob("", tags=["per_run"])  # finished run to start from (also the reference)
     # GOQA CSV or your grouped pairs (grouped.load_pairs); "" = $GRPO_NB_DATA, else the hub id
-    data: str = ""
+    data: str = knob("", tags=["init", "shared", "per_run"])
     # the groups, in id order; (): GOQA's five paper countries, or all groups of your data
-    countries: Sequence[str] = ()
-    seed: int = 0                      # training randomness: LoRA init, pair order
-    data_seed: int | None = None       # splits, folds and pair draws; None: `seed` (see split_seed)
-    all_pairs: bool = False
-    folds: int = 0                     # k > 0: k-fold cross-fit over questions, `fold` held out
-    fold: int = 0
-    lora: bool = True                  # paper: r 8, alpha 32, dropout 0, all projections
-    lora_r: int = 8
-    lora_alpha: int = 32
-    quantize: str = ""                 # "4bit": QLoRA, NF4 base weights (bitsandbytes; needs lora)
-    optimizer: str = "adamw"           # adamw | rmsprop
-    lr: float = 3e-5
-    weight_decay: float = 0.0
-    beta: float = 0.01
-    label_smoothing: float = 0.0
-    eta: float | str = 5e-7            # GR step size; "auto": √(2 ln K / T) / M (losses.auto_eta)
-    chi: float = 1.0                   # GR/IS trade-off for gr-* objectives (1 = pure GR)
-    batch_size: int = 8                # pairs per micro-batch
-    grad_accum: int = 2                # micro-batches per optimiser step
-    max_grad_norm: float = 10.0
-    max_epochs: int = 1
-    max_steps: int = 0                 # 0 = no limit but max_epochs
-    eval_every: int = 160              # training pairs between evaluations
-    patience: int = 3                  # evaluations without gain before LR ÷ 10; 0: constant LR, η
-    lr_factor: float = 0.1
-    min_lr: float = 1e-7               # stop once LR falls below it
-    eval_batch_size: int = 16
-    max_length: int = 512
-    max_prompt_length: int = 256
+    countries: Sequence[str] = knob((), tags=["init", "shared"])
+    seed: int = knob(0, tags=["init", "per_run"])           # training randomness: LoRA, order
+    # splits, folds and pair draws; None: `seed` (see split_seed)
+    data_seed: int | None = knob(None, tags=["init", "shared"])
+    all_pairs: bool = knob(False, tags=["shared"])
+    folds: int = knob(0, tags=["init", "shared"])   # k > 0: k-fold cross-fit, `fold` held out
+    fold: int = knob(0, tags=["init", "per_run"])
+    lora: bool = knob(True, tags=["init"])          # paper: r 8, alpha 32, dropout 0, all proj.
+    lora_r: int = knob(8)
+    lora_alpha: int = knob(32)
+    quantize: str = knob("")      # "4bit": QLoRA, NF4 base weights (bitsandbytes; needs lora)
+    optimizer: str = knob({"sft": "rmsprop", "ipo": "adamw", "gr-ipo": "adamw"})
+    lr: float = knob(1e-4, {"sft": 1e-4, "ipo": 3e-5, "gr-ipo": 6e-5})
+    weight_decay: float = knob(0.0)
+    beta: float = knob(0.01)
+    label_smoothing: float = knob(0.0)
+    eta: float | str = knob("auto", 5e-7)   # GR step size; "auto": √(2 ln K / T) / M (auto_eta)
+    chi: float = knob(1.0)                  # GR/IS trade-off for gr-* objectives (1 = pure GR)
+    options: dict = knob({})                # the objective's own hyper-parameters (its options)
+    batch_size: int = knob(16, 8)           # pairs per micro-batch
+    grad_accum: int = knob(1, 2)            # micro-batches per optimiser step
+    max_grad_norm: float = knob(10.0)
+    max_epochs: int = knob({"sft": 1, "ipo": 2, "gr-ipo": 2}, 1, tags=["resume"])
+    max_steps: int = knob(0, tags=["resume"])   # 0 = no limit but max_epochs
+    eval_every: int = knob(160)             # training pairs between evaluations
+    patience: int = knob(3)       # evaluations without gain before LR ÷ 10; 0: constant LR, η
+    lr_factor: float = knob(0.1)
+    min_lr: float = knob(1e-7)              # stop once LR falls below it
+    eval_batch_size: int = knob(16, tags=["init"])
+    max_length: int = knob(512, tags=["init", "shared"])
+    max_prompt_length: int = knob(256, tags=["init", "shared"])
     # fp32 | bf16: the model's forward in bf16 autocast (CPUs with avx512_bf16/amx_bf16, GPUs)
-    precision: str = "fp32"
-    pairs_per_row: int = 4             # pairs per packed row of a forward; 0: a micro-batch a row
-    resume: bool = False
-    overwrite: bool = False
-    wandb: bool = True                 # offline unless WANDB_MODE says otherwise
-    wandb_project: str = "grpo_nb"
+    precision: str = knob("fp32", tags=["init"])
+    # pairs per packed row of a forward; 0: a micro-batch a row
+    pairs_per_row: int = knob(4, tags=["init", "shared"])
+    resume: bool = knob(False, tags=["resume", "per_run"])
+    overwrite: bool = knob(False, tags=["resume", "per_run"])
+    # offline unless WANDB_MODE says otherwise
+    wandb: bool = knob(True, tags=["resume", "init", "per_run"])
+    wandb_project: str = knob("grpo_nb", tags=["per_run"])
 
     def validate(self) -> "TrainConfig":
         "Raise `ParameterError` naming the first bad field; return self."
         def number(k): return isinstance(getattr(self, k), (int, float))
         def integer(v): return isinstance(v, int) and not isinstance(v, bool)
-        try: objective_entry(self.objective)
+        try: objective_entry(self.objective).check_options(self.options)
         except ValueError as e: bad(str(e))
 
         if self.optimizer not in ("adamw", "rmsprop"):
@@ -132,25 +167,44 @@ class TrainConfig:
         return self.seed if self.data_seed is None else self.data_seed
 
 # %% ../nbs/02d_config.ipynb #8ad99876
-PAPER = {"sft": dict(optimizer="rmsprop", lr=1e-4, max_epochs=1),
-         "ipo": dict(optimizer="adamw", lr=3e-5, beta=0.01),
-         "gr-ipo": dict(optimizer="adamw", lr=6e-5, beta=0.01, eta=5e-7),
-         "common": dict(batch_size=8, grad_accum=2, max_grad_norm=10.0, lora=True, lora_r=8,
-                        lora_alpha=32, max_length=512, max_prompt_length=256,
-                        model="google/gemma-2b")}
-"""The paper's hyper-parameters (Table 2): `TrainConfig(**PAPER['common'], **PAPER['gr-ipo'],
-objective='gr-ipo')`."""
+def stage_defaults(stage: str, setting: str = "cpu") -> dict:
+    """Every field's value for `stage` (one of `STAGES`) in `setting` ('cpu': the CPU study;
+    'paper': Table 2's), from the fields' `knob`s."""
+    if stage not in STAGES: bad(f"unknown stage {stage!r}; one of {list(STAGES)}")
+    if setting not in SETTINGS: bad(f"unknown setting {setting!r}; one of {list(SETTINGS)}")
+    def value(v): return copy.deepcopy(v[stage] if _per_stage(v) else v)
+    return {f.name: value(f.metadata[setting]) for f in fields(TrainConfig)}
 
-RESUME_MAY_CHANGE = ("resume", "overwrite", "max_steps", "max_epochs", "wandb")
-"Fields a resumed run may change (its budget and bookkeeping); any other change is refused."
+def tagged(tag: str) -> tuple[str, ...]:
+    "The fields carrying `tag` (a key of `TAGS`), in field order."
+    if tag not in TAGS: raise KeyError(f"unknown tag {tag!r}; one of {list(TAGS)}")
+    return tuple(f.name for f in fields(TrainConfig) if tag in f.metadata["tags"])
 
-SHARED_WITH_INIT = ("model", "data", "countries", "seed", "data_seed", "folds", "fold", "lora",
-                    "wandb", "max_length", "max_prompt_length", "eval_batch_size", "precision",
-                    "pairs_per_row")
-"""Fields a run hands to the SFT run it starts from when that is trained first
-(`study.ensure_init`): data, model, machine."""
-
+def field_defaults() -> dict:
+    "Every field's default (`TrainConfig()`'s values): what a record written before a field existed had."
+    return {f.name: f.default if f.default is not MISSING else f.default_factory()
+            for f in fields(TrainConfig)}
 
 def config_dict(cfg: TrainConfig) -> dict:
     "`cfg` as saved in config.json (countries as a list)."
     return {**asdict(cfg), "countries": list(cfg.countries)}
+
+# %% ../nbs/02d_config.ipynb #549e275f
+def stage_of(objective: str) -> str:
+    """The stage whose defaults and notebook a run of `objective` uses: `gr-ipo` for objectives that
+    learn group weights, `ipo` for the other preference objectives, else `sft`."""
+    try: entry = objective_entry(objective)
+    except ValueError as e: bad(str(e))
+    return "gr-ipo" if entry.group_robust else "ipo" if entry.preference else "sft"
+
+def stage_config(stage: str, setting: str = "cpu", **params) -> TrainConfig:
+    """The TrainConfig of `stage` in `setting` ('cpu' or 'paper') with `params` on top (a value
+    of None takes the default); not validated yet (`trainer.prepare` does that, once)."""
+    unknown = sorted(set(params) - {f.name for f in fields(TrainConfig)})
+    if unknown: raise ParameterError(f"bad parameter(s) {unknown}: TrainConfig has no such field")
+    given = {k: v for k, v in params.items() if v is not None}
+    cfg = TrainConfig(**{**stage_defaults(stage, setting), **given})
+    if stage_of(cfg.objective) != stage:
+        bad(f"objective {cfg.objective!r} belongs to the {stage_of(cfg.objective)} stage, "
+            f"not {stage}")
+    return cfg

@@ -2,7 +2,7 @@
 
 # %% ../nbs/08_crossfit.ipynb #3870cc57
 from __future__ import annotations
-import hashlib, json, os, shutil, time
+import dataclasses, hashlib, json, os, shutil, time
 from pathlib import Path
 from typing import Sequence
 
@@ -21,16 +21,15 @@ from .model import load_tokenizer, model_path
 from .precision import machine_info, machine_line
 from .objectives import objective_entry
 from .packed import collate_packed, pack, packed_token_logps, response_sums
-from .records import (BOOKKEEPING, FOLD_INFO, RUN_FILES, RUN_INFO, SFT, SPEC, arm_folder,
+from .records import (FOLD_INFO, RUN_FILES, RUN_INFO, SFT, SPEC, arm_folder,
                              arm_label, check_spec, fold_dir, run_name)
 from .runs import atomic_dir, atomic_write
 from .step import adapter_merged
-from .study import stage_config, stage_of
-from .config import TrainConfig, bad
-from .trainer import run_pairs, total_steps, train
+from .config import TrainConfig, bad, stage_config, stage_of, tagged
+from .trainer import prepare, train
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'SHARED', 'DEFAULT_ARMS', 'SFT_TOLERANCE', 'data_id', 'crossfit_plan', 'heldout_records', 'score_heldout',
+__all__ = ['SCHEDULES', 'DEFAULT_ARMS', 'SFT_TOLERANCE', 'data_id', 'crossfit_plan', 'heldout_records', 'score_heldout',
            'HeldoutScores', 'opinion_similarity', 'scores_table', 'record_run', 'check_same_sft', 'run_crossfit']
 
 # %% ../nbs/08_crossfit.ipynb #4445afe1
@@ -39,11 +38,6 @@ SCHEDULES = {"matched": dict(patience=0, eval_every=10**6), "paper": {}}
 every arm; nothing reads the validation loss then, so a run is evaluated at its start and end
 only. `paper`: the stage defaults, the paper's rule (GR-IPO watches its worst group, IPO the
 average)."""
-SHARED = ("objective", "model", "data", "countries", "data_seed", "all_pairs", "folds",
-          "pairs_per_row", "max_length", "max_prompt_length")
-"""Fields an arm's `params` may not set: they define the data, the folds, the model or the scoring,
-which every arm shares (an arm's own `data_seed` would train on another fold's held-out
-questions)."""
 DEFAULT_ARMS = [dict(name="ipo", objective="ipo", params={}, seeds=[0, 1]),
                 dict(name="gr-ipo", objective="gr-ipo", params={"eta": "auto"}, seeds=[0, 1])]
 """The compared runs of a cross-fit, each trained from the fold's SFT with each of its `seeds`;
@@ -59,6 +53,9 @@ def data_id(source: str) -> str:
 # %% ../nbs/08_crossfit.ipynb #4569ee26
 def _check_arms(arms) -> list[dict]:
     integer = lambda v: isinstance(v, int) and not isinstance(v, bool)
+    # fields an arm may not set: the data, folds, model and scoring every arm shares (an arm's own
+    # data_seed would train on another fold's held-out questions), and what differs per run
+    fixed = [*tagged("per_run"), *tagged("shared")]
     if not (isinstance(arms, (list, tuple)) and arms):
         bad(f"arms must be a non-empty list of arms, got {arms!r}")
     out = []
@@ -71,9 +68,9 @@ def _check_arms(arms) -> list[dict]:
             bad(f"arm name must be letters, digits and dashes (not {SFT!r}), got {name!r}")
         if not objective_entry(arm["objective"]).preference:
             bad(f"arm {name!r}: objective {arm['objective']!r} is not a preference objective")
-        if not (isinstance(params, dict) and not set(params) & {*BOOKKEEPING, *SHARED}):
+        if not (isinstance(params, dict) and not set(params) & set(fixed)):
             bad(f"arm {name!r}: params must be a dict of training fields other than "
-                f"{[*BOOKKEEPING, *SHARED]}, got {params!r}")
+                f"{fixed}, got {params!r}")
         if not (isinstance(seeds, (list, tuple)) and seeds
                 and all(integer(s) and s >= 0 for s in seeds) and len(set(seeds)) == len(seeds)):
             bad(f"arm {name!r}: seeds must be a non-empty list of distinct integers >= 0, "
@@ -121,9 +118,12 @@ def crossfit_plan(work_dir: str | os.PathLike, records_dir: str | os.PathLike, f
                 "init": str(base / SFT)}
             cfg = stage_config(stage_of(params["objective"]), **params, seed=seed,
                                data_seed=data_seed, folds=folds, fold=fold,
-                               out_dir=str(base / name), resume=True)
+                               out_dir=str(base / name), resume=True).validate()
             runs.append({"fold": fold, "arm": arm["name"] if arm else SFT, "seed": seed,
                          "name": name, "cfg": cfg})
+    # the data read once, here: the groups in id order (every run shares data and countries)
+    names = prepare(runs[0]["cfg"]).cfg.countries
+    for r in runs: r["cfg"] = dataclasses.replace(r["cfg"], countries=names)
     first = {r["arm"]: _fields(r["cfg"]) for r in runs if r["fold"] == 0}
     spec = {"folds": folds, "data_seed": data_seed, "checkpoints": checkpoints,
             "schedule": schedule, "data": data_id(data),
@@ -136,7 +136,7 @@ def _fields(cfg: TrainConfig) -> dict:
     "A config's fields as the spec holds them: JSON values, without the bookkeeping."
     from dataclasses import asdict
     fields = json.loads(json.dumps({**asdict(cfg), "countries": list(cfg.countries)}))
-    return {k: v for k, v in fields.items() if k not in BOOKKEEPING}
+    return {k: v for k, v in fields.items() if k not in tagged("per_run")}
 
 # %% ../nbs/08_crossfit.ipynb #2cfedfb9
 def heldout_records(cfg: TrainConfig) -> pd.DataFrame:
@@ -173,23 +173,23 @@ class HeldoutScores(Callback):
     def __init__(self, recs: pd.DataFrame, tok, checkpoints: int, folder: str | os.PathLike):
         self.recs, self.tok, self.checkpoints, self.folder = recs, tok, checkpoints, Path(folder)
 
-    def before_fit(self, run):
-        total, inner = total_steps(run.cfg, len(run.splits["train"]["group"])), self.checkpoints - 1
+    def before_fit(self, learner):
+        total, inner = learner.total, self.checkpoints - 1
         self.steps = {round(i * total / inner) for i in range(1, inner)} - {0, total}
 
-    def after_step(self, run):
-        if run.state.step in self.steps: self.score(run)
+    def after_step(self, learner):
+        if learner.state.step in self.steps: self.score(learner)
 
-    def after_fit(self, run): self.score(run)
+    def after_fit(self, learner): self.score(learner)
 
-    def score(self, run):
-        path = self.folder / f"step{run.state.step}.parquet"
-        if path.is_file() or not run.accelerator.is_main_process: return
-        plain = run.accelerator.unwrap_model(run.model)
+    def score(self, learner):
+        path = self.folder / f"step{learner.state.step}.parquet"
+        if path.is_file() or not learner.accelerator.is_main_process: return
+        plain = learner.accelerator.unwrap_model(learner.model)
         plain.eval()
-        with run.clock("heldout", pairs=len(self.recs)), adapter_merged(plain):
-            scores = score_heldout(plain, self.tok, self.recs, run.cfg)
-        run.model.train()
+        with learner.clock("heldout", pairs=len(self.recs)), adapter_merged(plain):
+            scores = score_heldout(plain, self.tok, self.recs, learner.cfg)
+        learner.model.train()
         self.folder.mkdir(parents=True, exist_ok=True)
         atomic_write(path, lambda p: scores.to_parquet(p, index=False))
 
@@ -281,6 +281,7 @@ def run_crossfit(plan: dict, show_progress: bool = True) -> list[str]:
         runs, folder = [r for r in plan["runs"] if r["fold"] == fold], fold_dir(records, fold)
         first = runs[0]["cfg"]
         recs, tok = heldout_records(first), load_tokenizer(model_path(first.model))
+        pairs = prepare(first).pairs          # the fold's pairs, read once for all its runs
         info = folder / FOLD_INFO
         if info.is_file() and json.loads(info.read_text())["records"] != len(recs):
             raise ValueError(f"fold {fold}: {info} counts other held-out records than the data "
@@ -297,7 +298,7 @@ def run_crossfit(plan: dict, show_progress: bool = True) -> list[str]:
             start = time.time()
             # SFT: its last step only
             checkpoints = 1 if r["arm"] == SFT else spec["checkpoints"]
-            train(r["cfg"], run_pairs(r["cfg"]), show_progress=False,
+            train(prepare(r["cfg"], pairs), show_progress=False,
                   callbacks=[HeldoutScores(recs, tok, checkpoints,
                                            Path(r["cfg"].out_dir) / "heldout")])
             if recorded:

@@ -16,7 +16,7 @@ from .step import train_step
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'EVENTS', 'PlateauSchedule', 'epoch_order', 'LoopState', 'Callback', 'Learner']
+__all__ = ['log', 'EVENTS', 'PlateauSchedule', 'epoch_order', 'total_steps', 'LoopState', 'Callback', 'Learner']
 
 # %% ../nbs/03b_loop.ipynb #a136aff7
 @dataclass
@@ -27,7 +27,7 @@ class PlateauSchedule:
     factor: float = 0.1
     min_lr: float = 1e-7
     best: float = math.inf
-    bad: int = 0
+    stale: int = 0                         # evaluations since the best
     drops: int = 0
     stop: bool = False
 
@@ -35,11 +35,11 @@ class PlateauSchedule:
         "Record one evaluation's monitored loss; return True if LR dropped (never with patience 0)."
         if not self.patience: return False
         if value < self.best:
-            self.best, self.bad = value, 0
+            self.best, self.stale = value, 0
             return False
-        self.bad += 1
-        if self.bad < self.patience: return False
-        self.lr, self.bad, self.drops = self.lr * self.factor, 0, self.drops + 1
+        self.stale += 1
+        if self.stale < self.patience: return False
+        self.lr, self.stale, self.drops = self.lr * self.factor, 0, self.drops + 1
         self.stop = self.lr < self.min_lr
         return True
 
@@ -49,18 +49,25 @@ def epoch_order(cfg: TrainConfig, n_train: int, epoch: int) -> list[int]:
     return torch.randperm(n_train,
                           generator=torch.Generator().manual_seed(cfg.seed * 1000 + epoch)).tolist()
 
+def total_steps(cfg: TrainConfig, n_train: int) -> int:
+    """The optimiser steps a run of `n_train` training pairs takes: its epochs, capped by
+    `max_steps`."""
+    per_step = cfg.batch_size * cfg.grad_accum
+    return min(cfg.max_steps or 10**9, math.ceil(n_train / per_step) * cfg.max_epochs)
+
 # %% ../nbs/03b_loop.ipynb #ebcc1fb7
 @dataclass
 class LoopState:
     """Where a run is, saved in every checkpoint: step, epoch, position in the epoch, pairs,
-    evaluations, log lines, and how η = 'auto' was resolved."""
+    evaluations, log lines, and what the objective said when the run started (how η = 'auto'
+    was resolved)."""
     step: int = 0
     epoch: int = 0
     pos: int = 0
     pairs: int = 0
     evals: int = 0
     log_lines: int = 0
-    eta_auto: dict = field(default_factory=dict)
+    start_record: dict = field(default_factory=dict)
 
     def state_dict(self) -> dict: return dict(vars(self))
 
@@ -79,28 +86,35 @@ class Callback:
                and n not in EVENTS]
         if odd: raise TypeError(f"{cls.__name__} defines {odd}: not events of the loop {EVENTS}")
 
-    def before_fit(self, run): pass
-    def after_update(self, run): pass
-    def after_step(self, run): pass
-    def on_log(self, run): pass
-    def after_eval(self, run): pass
-    def after_fit(self, run): pass
-    def after_done(self, run): pass
+    def before_fit(self, learner): pass
+    def after_update(self, learner): pass
+    def after_step(self, learner): pass
+    def on_log(self, learner): pass
+    def after_eval(self, learner): pass
+    def after_fit(self, learner): pass
+    def after_done(self, learner): pass
+    def state_dict(self) -> dict: return {}          # saved in every checkpoint ({}: none)
+    def load_state_dict(self, state: dict) -> None: pass
 
 # %% ../nbs/03b_loop.ipynb #74d0e8cc
 class Learner:
     """A run's loop: fit → epochs → steps; evaluation, the schedule, logs, checkpoints and the
-    progress bar are callbacks."""
-    def __init__(self, cfg: TrainConfig, model, params: list, opt, objective,
-                 sched: PlateauSchedule, state: LoopState, splits: dict, refs: dict,
-                 accelerator: Accelerator, callbacks: Sequence[Callback],
+    progress bar are callbacks. `splits` and `refs`: the tokenised splits and the reference's
+    log-probs by split (`step.tokenised_split`, `step.reference_logps`); the parameters it
+    trains are the optimiser's."""
+    def __init__(self, cfg: TrainConfig, model, opt, objective, splits: dict, refs: dict,
+                 accelerator: Accelerator, callbacks: Sequence[Callback] = (),
                  clock: PhaseClock | None = None):
-        self.cfg, self.model, self.params, self.opt = cfg, model, params, opt
-        self.objective, self.sched, self.state = objective, sched, state
+        self.cfg, self.model, self.opt, self.objective = cfg, model, opt, objective
         self.splits, self.refs, self.accelerator = splits, refs, accelerator
+        self.params = [p for group in opt.param_groups for p in group["params"]]
         self.callbacks = sorted(callbacks, key=lambda cb: cb.order)
+        self.total = total_steps(cfg, len(splits["train"]["group"]))
+        self.state, self.stopped, self.clock = LoopState(), False, clock or PhaseClock()
         self.batch, self.rec, self.logged, self.last = [], {}, {}, None
-        self.clock = clock or PhaseClock()
+
+    @property
+    def lr(self) -> float: return self.opt.param_groups[0]["lr"]
 
     def emit(self, event: str) -> None:
         if event not in EVENTS: raise ValueError(f"{event!r} is not an event of the loop {EVENTS}")
@@ -113,26 +127,30 @@ class Learner:
         """One line of the run log: the loop's position, the LR and the objective's part of the
         schedule (η), then `rec`; the logging callbacks write it."""
         s = self.state
-        self.logged = {"step": s.step, "pairs": s.pairs, "epoch": s.epoch, "lr": self.sched.lr,
+        self.logged = {"step": s.step, "pairs": s.pairs, "epoch": s.epoch, "lr": self.lr,
                        **self.objective.schedule_record(), **rec}
         s.log_lines += 1
         self.emit("on_log")
 
     def more(self) -> bool:
-        """Whether another step is allowed: the schedule has not stopped the run and `max_steps` is
-        not reached."""
-        return not self.sched.stop and (not self.cfg.max_steps
-                                        or self.state.step < self.cfg.max_steps)
+        """Whether another step is allowed: no callback has stopped the run and `max_steps` is not
+        reached."""
+        return not self.stopped and (not self.cfg.max_steps or self.state.step < self.cfg.max_steps)
 
     def fit(self) -> dict:
         "Train to the end of the budget; the last evaluation record."
-        s, n_train = self.state, len(self.splits["train"]["group"])
+        s, n_train, per_step = self.state, len(self.splits["train"]["group"]), self._per_step
+        if not s.evals:   # a new run: the objective sets η from the first epoch's batches
+            first = epoch_order(self.cfg, n_train, 0)
+            s.start_record = self.objective.start(
+                self.splits["train"]["group"],
+                [first[i:i + per_step] for i in range(0, n_train, per_step)], self.total)
         self.model.train()
         self.emit("before_fit")
         while self.more() and s.epoch < self.cfg.max_epochs:
             order = epoch_order(self.cfg, n_train, s.epoch)
             while self.more() and s.pos < n_train:
-                self.batch = order[s.pos:s.pos + self.cfg.batch_size * self.cfg.grad_accum]
+                self.batch = order[s.pos:s.pos + per_step]
                 self.step()
                 self.log(self.rec)
                 self.emit("after_step")
@@ -141,6 +159,9 @@ class Learner:
                 s.pos = 0
         self.emit("after_fit")
         return self.last
+
+    @property
+    def _per_step(self) -> int: return self.cfg.batch_size * self.cfg.grad_accum
 
     def step(self) -> None:
         "One optimiser step on `self.batch`; its record in `self.rec`."

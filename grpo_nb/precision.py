@@ -7,15 +7,15 @@ from pathlib import Path
 
 import torch
 
+from .config import PRECISIONS  # a run's compute precision: fp32, or bf16 autocast
+
 from .model import ModelError
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'NATIVE_BF16_FLAGS', 'SPEED_FLAGS', 'cpu_flags', 'machine_info', 'machine_line', 'check_precision',
-           'autocast', 'cast_frozen_weights']
+__all__ = ['NATIVE_BF16_FLAGS', 'SPEED_FLAGS', 'cpu_flags', 'machine_info', 'machine_line', 'check_precision', 'autocast',
+           'cast_frozen_weights']
 
 # %% ../nbs/01a_precision.ipynb #cdb17e93
-PRECISIONS = ("fp32", "bf16")
-"A run's compute precision: fp32 throughout, or the model's forward in bf16 autocast."
 NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 "CPU flags (Linux /proc/cpuinfo names) of native bf16 matrix products."
 

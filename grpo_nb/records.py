@@ -5,11 +5,12 @@ from __future__ import annotations
 import json, os
 from pathlib import Path
 
+from .config import field_defaults, tagged
 from .objectives import objective_entry
 
 # %% auto #0
-__all__ = ['SPEC', 'FOLD_INFO', 'RUN_INFO', 'RUN_FILES', 'SFT', 'BOOKKEEPING', 'arm_folder', 'run_name', 'fold_dir',
-           'recorded_folds', 'arm_label', 'check_spec']
+__all__ = ['SPEC', 'FOLD_INFO', 'RUN_INFO', 'RUN_FILES', 'SFT', 'arm_folder', 'run_name', 'fold_dir', 'recorded_folds',
+           'arm_label', 'check_spec']
 
 # %% ../nbs/08a_records.ipynb #f165894b
 SPEC, FOLD_INFO, RUN_INFO = "spec.json", "fold.json", "record.json"
@@ -18,10 +19,6 @@ RUN_FILES = ("config.json", "log.jsonl", "done.json", "scores.csv")
 "What every recorded run holds (no weights, no data text)."
 SFT = "sft"
 "The fold's SFT run: step 0 of every arm."
-BOOKKEEPING = ("out_dir", "init", "fold", "seed", "data", "resume", "overwrite", "wandb",
-               "wandb_project")
-"""Config fields that differ between the runs of one cross-fit or between machines: not in its
-spec."""
 
 def arm_folder(arm: str) -> str:
     "The folder name of an arm's runs: its name without dashes (`gr-ipo` → `gripo`)."
@@ -58,15 +55,16 @@ def check_spec(records_dir: str | os.PathLike, spec: dict) -> list[str]:
     new_arms = [a["name"] for a in spec["arms"]]
     if saved.is_file():
         old = json.loads(saved.read_text())
+        was, now = _as_now(old), _as_now(spec)
         differ = sorted(k for k in (old.keys() | spec.keys()) - {"arms"}
-                        if old.get(k) != spec.get(k))
+                        if was.get(k) != now.get(k))
         if differ:
             shown = "; ".join(f"{k}: records {old.get(k)!r}, this run {spec.get(k)!r}"
                               for k in differ[:3])
             raise ValueError(f"records folder {records} holds another cross-fit ({shown}): give "
                              "another records_dir")
         for i, arm in enumerate(old.get("arms", [])):
-            if i >= len(spec["arms"]) or spec["arms"][i] != arm:
+            if i >= len(spec["arms"]) or now["arms"][i] != was["arms"][i]:
                 now = spec["arms"][i] if i < len(spec["arms"]) else "nothing"
                 raise ValueError(f"records folder {records} holds arm {i} {arm['name']!r} as "
                                  f"{arm}; this run has {now} there: recorded arms stay as they "
@@ -80,3 +78,12 @@ def check_spec(records_dir: str | os.PathLike, spec: dict) -> list[str]:
                          f"cross-fit's k = {spec['folds']} ({SPEC} {spec_json}): give another "
                          "records_dir")
     return new_arms
+
+def _as_now(spec: dict) -> dict:
+    """`spec` with every config field added to TrainConfig since it was recorded, at its default:
+    what a run recorded before the field existed ran with (fields that differ per run aside)."""
+    added = {k: v for k, v in field_defaults().items() if k not in tagged("per_run")}
+    def config(c: dict) -> dict: return json.loads(json.dumps({**added, **c}))
+    out = {**spec, "arms": [{**a, "config": config(a["config"])} for a in spec.get("arms", [])]}
+    if SFT in spec: out[SFT] = config(spec[SFT])
+    return out

@@ -2,61 +2,23 @@
 
 # %% ../nbs/06_study.ipynb #594c79fb
 from __future__ import annotations
-import argparse, dataclasses, json, logging, os
+import json, logging, os, time
 from pathlib import Path
 from typing import Sequence
 
-from .grouped import load_pairs
-from .model import resolve_model
 from .objectives import objective_entry
-from .params import parameter_names, parameter_values
-from .config import PAPER, SHARED_WITH_INIT, ParameterError, TrainConfig, bad
-
-from .runs import parse_metric_key
-from .trainer import run_pairs, train
+from .params import check_parameters, parameter_names, parameter_values
+from .config import TrainConfig, bad, stage_config, stage_of, tagged
+from .runs import metric_key
+from .trainer import Prepared, prepare, train
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'CPU_COMMON', 'STAGES', 'NOTEBOOKS', 'stage_of', 'stage_config', 'notebook_config', 'ensure_init',
-           'notebooks_dir', 'sweep_plan', 'run_stage', 'parse_overrides', 'main']
+__all__ = ['log', 'NOTEBOOKS', 'notebook_config', 'ensure_init', 'run_notebook', 'show_run', 'notebooks_dir', 'sweep_plan',
+           'run_stage']
 
 # %% ../nbs/06_study.ipynb #7300b3b2
-CPU_COMMON = dict(batch_size=16, grad_accum=1, eval_every=160, patience=3, max_grad_norm=10.0)
-STAGES = {
-    "sft":    dict(objective="sft", optimizer="rmsprop", lr=1e-4, max_epochs=1, **CPU_COMMON),
-    "ipo":    dict(objective="ipo", optimizer="adamw", lr=1e-4, beta=0.01, max_epochs=2,
-                   **CPU_COMMON),
-    "gr-ipo": dict(objective="gr-ipo", optimizer="adamw", lr=1e-4, beta=0.01, eta="auto",
-                   max_epochs=2, **CPU_COMMON),
-}
-"Per-stage defaults for the embedded model on a CPU."
-
-def stage_of(objective: str) -> str:
-    """The stage whose defaults and notebook a run of `objective` uses: `gr-ipo` for objectives that
-    learn group weights, `ipo` for the other preference objectives, else `sft`."""
-    entry = objective_entry(objective)
-    return "gr-ipo" if entry.group_robust else "ipo" if entry.preference else "sft"
-
-def stage_config(stage: str, **params) -> TrainConfig:
-    """A validated TrainConfig for `stage` with `params` on top of its defaults; the data is read
-    and checked, and `countries` becomes its groups in id order."""
-    if stage not in STAGES: bad(f"unknown stage {stage!r}; one of {list(STAGES)}")
-    fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    unknown = sorted(set(params) - fields)
-    if unknown: raise ParameterError(f"bad parameter(s) {unknown}: TrainConfig has no such field")
-    cfg = TrainConfig(**{**STAGES[stage], **{k: v for k, v in params.items() if v is not None}})
-    # everything but init, which may be trained (or finished) first
-    dataclasses.replace(cfg, init="").validate()
-    if stage_of(cfg.objective) != stage:
-        bad(f"objective {cfg.objective!r} belongs to the {stage_of(cfg.objective)} stage, "
-            f"not {stage}")
-    resolve_model(cfg.model)  # an unknown model stops here, before any file is written
-    pairs = load_pairs(cfg.data, cfg.countries, seed=cfg.split_seed, all_pairs=cfg.all_pairs,
-                       folds=cfg.folds, fold=cfg.fold)
-    # bad data failed above
-    return dataclasses.replace(cfg, countries=pairs["train"].features["group"].names)
-
 NOTEBOOKS = {"sft": "sft.ipynb", "ipo": "ipo.ipynb", "gr-ipo": "gripo.ipynb"}
 "The study notebook of each stage."
 
@@ -70,15 +32,45 @@ def notebook_config(notebook: str, namespace: dict) -> TrainConfig:
     init = {"init": params.pop("sft_dir")} if "sft_dir" in params else {}
     return stage_config(stage, **params, **init)
 
-def ensure_init(cfg: TrainConfig, show_progress: bool = True) -> None:
-    """Train the SFT run that `cfg` starts from, with the sft defaults, if it is not there yet; an
-    unfinished one is resumed."""
+def ensure_init(run: Prepared, show_progress: bool = True) -> None:
+    """Train the SFT run that `run` starts from, with the sft defaults and the fields a run hands
+    it (`tagged('init')`), if it is not there yet (an unfinished one is resumed); on `run`'s pairs
+    when they are the same data."""
+    cfg = run.cfg
     if not cfg.init or (Path(cfg.init) / "done.json").is_file(): return
     log.info("SFT run %s not found: training SFT first with the sft defaults", cfg.init)
     print(f"SFT run {cfg.init} not found: training it first with the sft defaults (then reused)")
-    shared = {k: getattr(cfg, k) for k in SHARED_WITH_INIT}
-    sft = stage_config("sft", **shared, out_dir=cfg.init, resume=True)
-    train(sft, run_pairs(sft), show_progress)
+    sft = stage_config("sft", **{k: getattr(cfg, k) for k in tagged("init")}, out_dir=cfg.init,
+                       resume=True)
+    # all_pairs is not handed on (SFT trains on each record's top option): other pairs then
+    train(prepare(sft, run.pairs if sft.all_pairs == cfg.all_pairs else None), show_progress)
+
+def run_notebook(notebook: str, namespace: dict,
+                 show_progress: bool = True) -> tuple[TrainConfig, dict]:
+    """A study notebook's run from its parameters' values in `namespace` (the kernel's globals):
+    what papermill passed checked against the `parameters` cell, the config built and prepared
+    once (validated, its data read), the SFT run it starts from trained first when missing, then
+    the run. The run's config and its last evaluation."""
+    check_parameters(notebook)                       # a parameter it does not take: nothing runs
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    run = prepare(notebook_config(notebook, namespace))
+    print(run.cfg)
+    start = time.time()
+    ensure_init(run, show_progress)
+    result = train(run, show_progress)
+    print(f"{run.cfg.objective} finished in {time.time() - start:.0f}s: step {result['step']}, "
+          f"lr {result['lr']:.3g}")
+    return run.cfg, result
+
+def show_run(cfg: TrainConfig, result: dict) -> None:
+    """A finished run's last evaluation per group on the test split and its summaries, then its
+    worst-group test loss over training beside the group weights."""
+    from IPython.display import Markdown, display
+    from grpo_nb.plots import group_table, training_chart
+    display(Markdown(group_table(cfg.out_dir).round(4).to_markdown()))
+    summaries = [metric_key("loss", "test", summary=s) for s in ("worst_case", "average")]
+    print(json.dumps({k: result[k] for k in summaries if k in result}, indent=1))
+    display(training_chart(cfg.out_dir))
 
 # %% ../nbs/06_study.ipynb #f7dea3f1
 def notebooks_dir() -> Path:
@@ -89,8 +81,6 @@ def notebooks_dir() -> Path:
         raise FileNotFoundError(f"study notebooks not found in {d}: sweeps run from a clone "
                                 "of the repository")
     return d
-
-
 
 def _eta_text(eta) -> str: return eta if isinstance(eta, str) else f"{eta:g}"
 
@@ -127,7 +117,6 @@ def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int],
     if out.exists() and not out.is_dir(): bad(f"out_dir {out} is a file")
     notebook = {e.name: NOTEBOOKS[stage_of(e.name)] for e in entries}
     for nb in dict.fromkeys(notebook.values()):
-
         # what check_parameters will accept, read the same way
         known = set(parameter_names(nbs / nb))
         unknown = sorted(set(common) - known)
@@ -145,10 +134,12 @@ def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int],
                              "notebook": str(nbs / notebook[e.name]),
                              "output": str(base / f"{name}.ipynb"), "params": params,
                              "done": (base / name / "done.json").is_file()})
-    for e in entries:  # every stage parameter through the stage's own checks
+    pairs = None
+    for e in entries:  # every stage parameter through the stage's own checks; the data read once
         r = next(r for r in plan if r["objective"] == e.name)
         params = {k: v for k, v in r["params"].items() if k != "sft_dir"}
-        stage_config(stage_of(e.name), **params, init=r["params"]["sft_dir"])
+        pairs = prepare(stage_config(stage_of(e.name), **params, init=r["params"]["sft_dir"]),
+                        pairs).pairs
     return plan
 
 def run_stage(run: dict) -> None:
@@ -161,44 +152,3 @@ def run_stage(run: dict) -> None:
     pm.execute_notebook(run["notebook"], str(tmp), parameters=run["params"],
                         cwd=str(Path(run["notebook"]).parent), progress_bar=False)
     os.replace(tmp, out)
-
-# %% ../nbs/06_study.ipynb #998e346d
-def parse_overrides(items: Sequence[str]) -> dict:
-    """`key=value` words as a dict, each value read as YAML (numbers, booleans, lists); an empty
-    value is ''."""
-    import yaml
-    out = {}
-    for it in items:
-        k, sep, v = it.partition("=")
-        if not sep or not k.isidentifier(): bad(f"{it!r} is not key=value")
-        try: out[k] = yaml.safe_load(v) if v else ""
-        except yaml.YAMLError as e: bad(f"{k}: value {v!r} is not valid YAML ({e.problem})")
-    return out
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """`grpo_nb_train STAGE [key=value ...]`: train one study stage; runs unchanged under
-    `accelerate launch` with several processes."""
-    p = argparse.ArgumentParser(
-        prog="grpo_nb_train",
-        description="Train one stage of the study (SFT, IPO, GR-IPO) into out_dir.")
-    p.add_argument("stage", choices=list(STAGES))
-    p.add_argument("params", nargs="*", metavar="key=value",
-                   help="TrainConfig fields, e.g. out_dir=../outputs/gr eta=0.01 data=pairs.jsonl "
-                        "'countries=[Japan, Egypt]'")
-    p.add_argument("--paper", action="store_true",
-                   help="start from the paper's hyper-parameters (gemma-2b, LoRA, batch 8 x 2) "
-                        "instead of the CPU defaults")
-    a = p.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    try:
-        cfg = stage_config(a.stage, **{**({**PAPER["common"], **PAPER[a.stage]} if a.paper else {}),
-                                       **parse_overrides(a.params)})
-    except (ValueError, FileNotFoundError) as e: p.error(str(e))
-    ensure_init(cfg)
-    done = train(cfg, run_pairs(cfg))
-    # Returns None: the console script passes main's return value to sys.exit, and anything else is
-    # an exit status of 1.
-    summary = {k: v for k, v in done.items()  # no per-group keys
-               if (parse_metric_key(k) or (None, None, None))[2] is None}
-    if int(os.environ.get("RANK", "0")) == 0: print(json.dumps(summary, indent=1))
-

@@ -11,7 +11,7 @@ from transformers import LlamaConfig, LlamaForCausalLM
 from .data import write_goqa_csv
 from .model import load_tokenizer
 from .config import TrainConfig
-from .trainer import run_pairs, train
+from .trainer import prepare, train
 
 # %% auto #0
 __all__ = ['tiny_model', 'toy_csv', 'golden_runs']
@@ -54,10 +54,10 @@ def golden_runs(work: str | os.PathLike) -> dict:
         cfg = TrainConfig(model=model, data=csv, countries=["Japan", "Egypt"], objective=objective,
                           lr=1e-3, beta=0.1, eta=0.01, batch_size=2, grad_accum=2, eval_every=1000,
                           max_steps=3, wandb=False, out_dir=str(run), pairs_per_row=per_row)
-        train(cfg, run_pairs(cfg), show_progress=False)
+        train(prepare(cfg), show_progress=False)
         shutil.rmtree(run / "final")
         (run / "done.json").unlink()  # stopped after its last checkpoint
-        train(dataclasses.replace(cfg, max_steps=6, resume=True), run_pairs(cfg),
+        train(prepare(dataclasses.replace(cfg, max_steps=6, resume=True)),
               show_progress=False)
         done = {k: v for k, v in json.loads((run / "done.json").read_text()).items()
                 if k != "profile"}

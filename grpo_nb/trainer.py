@@ -2,24 +2,24 @@
 
 # %% ../nbs/03d_trainer.ipynb #bb9ae138
 from __future__ import annotations
-import contextlib, dataclasses, json, logging, math, os, random
+import contextlib, dataclasses, json, logging, os, random
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
 from accelerate import Accelerator
+from datasets import DatasetDict
 
-from .config import RESUME_MAY_CHANGE, TrainConfig, config_dict
+from .config import TrainConfig, bad, config_dict, tagged
 from .data import default_data_source, group_counts
 from .grouped import check_chat_template, is_conversational, load_pairs
-from .losses import auto_eta, start_loss_bound
 from .callbacks import (
-    Checkpoint, Evaluate, JsonLog, ProgressBar, StateCheck, Wandb, restore)
-from .loop import Learner, LoopState, PlateauSchedule, epoch_order
+    Checkpoint, Evaluate, JsonLog, ProgressBar, Schedule, StateCheck, Wandb, restore)
+from .loop import Learner
 from .model import load_policy, load_tokenizer, lora_config, resolve_model
 from .precision import cast_frozen_weights, check_precision, machine_info, machine_line
-from .objectives import make_objective
+from .objectives import objective_entry
 from .runs import (
     PhaseClock, atomic_dir, atomic_write, check_run_dir, profile_table, refuse_foreign, run_lock)
 from .step import make_accelerator, on_main, reference_logps, tokenised_split
@@ -27,7 +27,7 @@ from .step import make_accelerator, on_main, reference_logps, tokenised_split
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'load_final', 'load_start', 'total_steps', 'resolve_eta', 'run_pairs', 'train']
+__all__ = ['log', 'load_final', 'load_start', 'Prepared', 'prepare', 'train']
 
 # %% ../nbs/03d_trainer.ipynb #c49228b3
 def load_final(run_dir: str | os.PathLike, quantize: str = ""):
@@ -76,54 +76,40 @@ def _optimizer(cfg: TrainConfig, params):
         return torch.optim.RMSprop(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
 
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """A validated config and the grouped pairs (train/val/test) it names: what `train` takes,
+    made by `prepare`. `cfg.data` names the source read and `cfg.countries` the groups in id
+    order, as config.json records them."""
+    cfg: TrainConfig
+    pairs: DatasetDict
 
-def total_steps(cfg: TrainConfig, n_train: int) -> int:
-    """The optimiser steps a run of `n_train` training pairs takes: its epochs, capped by
-    `max_steps`."""
-    per_step = cfg.batch_size * cfg.grad_accum
-    return min(cfg.max_steps or 10**9, math.ceil(n_train / per_step) * cfg.max_epochs)
-
-def resolve_eta(cfg: TrainConfig, objective, groups: torch.Tensor, counts: torch.Tensor,
-                total_steps: int) -> tuple[float, dict]:
-    """η for the run and how it was found: a number as given; 'auto': √(2 ln K / T) / M (see
-    `losses.auto_eta`)."""
-    if cfg.eta != "auto": return float(cfg.eta), {}
-    if not objective.learns_weights: return 0.0, {}                     # no weights to move
-    per_step, order = cfg.batch_size * cfg.grad_accum, epoch_order(cfg, len(groups), 0)
-    first_epoch = [order[i:i + per_step] for i in range(0, len(order), per_step)]
-    # At the start the policy is the reference, so h = 0: every pair's loss is the objective's
-    # loss at h = 0.
-    zero = torch.zeros(1, dtype=torch.float64)
-    bound = start_loss_bound(groups, counts, first_epoch,
-                             float(objective.losses(zero, zero, (zero, zero))[0]))
-    eta = auto_eta(len(counts), total_steps, bound)
-    log.info("eta=auto: K %d, T %d updates, M %.4g -> eta %.3g", len(counts), total_steps, bound,
-             eta)
-    return eta, {"eta_auto/K": len(counts), "eta_auto/T": total_steps, "eta_auto/M": bound,
-                 "eta_auto/eta": eta}
+def prepare(cfg: TrainConfig, pairs: DatasetDict | None = None) -> Prepared:
+    """`cfg` validated and its data read: its `data` (default: GlobalOpinionQA), groups, split
+    seed, pairs per record and fold; or `pairs` already read for it, whose groups must be its
+    countries. Everything here is checked before any folder is touched."""
+    cfg = dataclasses.replace(cfg, data=str(cfg.data or default_data_source())).validate()
+    resolve_model(cfg.model)                      # an unknown model stops here
+    if pairs is None:
+        pairs = load_pairs(cfg.data, cfg.countries, seed=cfg.split_seed, all_pairs=cfg.all_pairs,
+                           folds=cfg.folds, fold=cfg.fold)
+    names = pairs["train"].features["group"].names
+    if cfg.countries and names != list(cfg.countries):
+        raise ValueError(f"the pairs' groups {names} are not cfg.countries {list(cfg.countries)}")
+    return Prepared(dataclasses.replace(cfg, countries=names), pairs)
 
 # %% ../nbs/03d_trainer.ipynb #0554fd02
-def run_pairs(cfg: TrainConfig):
-    """The grouped preference pairs (train/val/test) that `cfg` names: its `data` (default:
-    GlobalOpinionQA), groups, split seed, pairs per record and fold. Bad data stops here, before
-    any run folder is touched."""
-    source = cfg.data or default_data_source()
-    return load_pairs(source, cfg.countries, seed=cfg.split_seed, all_pairs=cfg.all_pairs,
-                      folds=cfg.folds, fold=cfg.fold)
-
-def train(cfg: TrainConfig, pairs, show_progress: bool = True, callbacks: Sequence = ()) -> dict:
-    """Train one run in `cfg.out_dir` on `pairs` (train/val/test, e.g. `run_pairs(cfg)`), with
-    `callbacks` beside the run's own; its last evaluation."""
-    # config.json records the data used
-    cfg = dataclasses.replace(cfg, data=str(cfg.data or default_data_source())).validate()
+def train(run: Prepared, show_progress: bool = True, callbacks: Sequence = ()) -> dict:
+    """Train one run (`prepare(cfg)`) in `cfg.out_dir`, with `callbacks` beside the run's own;
+    its last evaluation."""
+    cfg, pairs = run.cfg, run.pairs
     out = Path(cfg.out_dir)
     refuse_foreign(out)  # a file, or someone else's folder: refused before anything
     if cfg.resume and (out / "done.json").is_file():
         return json.loads((out / "done.json").read_text())
-    names = pairs["train"].features["group"].names
-    if cfg.countries and names != list(cfg.countries):
-        raise ValueError(f"the pairs' groups {names} are not cfg.countries {list(cfg.countries)}")
-    cfg = dataclasses.replace(cfg, countries=names)  # config.json names the groups in id order
+    if cfg.init and not (Path(cfg.init) / "done.json").is_file():
+        bad(f"init run folder {cfg.init} has no finished run (no done.json): train it first or "
+            "fix the path")
     # unknown: nothing written yet
     base = resolve_model(cfg.model if not cfg.init else _init_base(cfg.init))
     if is_conversational(pairs["train"]): check_chat_template(load_tokenizer(base))
@@ -136,12 +122,11 @@ def train(cfg: TrainConfig, pairs, show_progress: bool = True, callbacks: Sequen
             out.mkdir(parents=True, exist_ok=True)
             stack.enter_context(run_lock(out))         # a second run on this folder stops here
             check_run_dir(out, config_dict(cfg), config_dict(TrainConfig()), cfg.resume,
-                          cfg.overwrite, RESUME_MAY_CHANGE)
+                          cfg.overwrite, tagged("resume"))
             atomic_write(out / "config.json",
                          lambda p: p.write_text(json.dumps(config_dict(cfg), indent=2)))
         on_main(accelerator, claim)
-        return _train(cfg, out, pairs, accelerator, show_progress and accelerator.is_main_process,
-                      callbacks)
+        return _train(cfg, out, pairs, accelerator, show_progress, callbacks)
 
 def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_progress: bool,
            extra: Sequence = ()) -> dict:
@@ -152,7 +137,7 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
     random.seed(cfg.seed)
     with clock("load"): model, tok = load_start(cfg)
     counts = torch.tensor(group_counts(pairs["train"]))                  # N_g of the training pairs
-    objective = make_objective(cfg.objective, cfg.beta, cfg.label_smoothing, counts, chi=cfg.chi)
+    objective = objective_entry(cfg.objective).build(cfg, counts)
     with clock("tokenise"):
         splits = {s: tokenised_split(pairs[s], tok, cfg, objective.one_per_record)
                   for s in ("train", "val", "test")}
@@ -160,27 +145,19 @@ def _train(cfg: TrainConfig, out: Path, pairs, accelerator: Accelerator, show_pr
         refs = reference_logps(model, splits, objective, cfg, accelerator, clock)
     params = [p for p in model.parameters() if p.requires_grad]
     model, opt = accelerator.prepare(model, _optimizer(cfg, params))
-    total = total_steps(cfg, len(splits["train"]["group"]))
-    resumed = cfg.resume and (out / "checkpoint.pt").exists()
-    if resumed:  # schedule, loop state and the objective's own (log α, η) as saved
-        sched, state = restore(out / "checkpoint.pt", params, opt, objective)
-        log.info("resumed %s at step %d", out, state.step)
-    else:
-        eta, eta_auto = resolve_eta(cfg, objective, splits["train"]["group"], counts, total)
-        objective.start(eta)  # a group-robust objective owns η from here
-        sched = PlateauSchedule(cfg.lr, cfg.patience, cfg.lr_factor, cfg.min_lr)
-        state = LoopState(eta_auto=eta_auto)
-    callbacks = [JsonLog(out, main, resumed), StateCheck(),
-                 ProgressBar(total, show_progress, cfg.objective), Evaluate(),
-                 Checkpoint(out / "checkpoint.pt", main), *extra]
+    callbacks = [JsonLog(out / "log.jsonl"), StateCheck(), ProgressBar(show_progress), Evaluate(),
+                 Schedule(cfg.lr, cfg.patience, cfg.lr_factor, cfg.min_lr),
+                 Checkpoint(out / "checkpoint.pt"), *extra]
     if main and cfg.wandb: callbacks.append(Wandb(out, cfg.wandb_project, config_dict(cfg)))
-    learner = Learner(cfg, model, params, opt, objective, sched, state, splits, refs, accelerator,
-                      callbacks, clock)
+    learner = Learner(cfg, model, opt, objective, splits, refs, accelerator, callbacks, clock)
+    if cfg.resume and (out / "checkpoint.pt").exists():
+        restore(out / "checkpoint.pt", learner)
+        log.info("resumed %s at step %d", out, learner.state.step)
     last = learner.fit()
-    unwrapped = accelerator.unwrap_model(model)
-    done = {"step": state.step, "pairs": state.pairs, "epochs": state.epoch, "lr": sched.lr,
+    unwrapped, state = accelerator.unwrap_model(model), learner.state
+    done = {"step": state.step, "pairs": state.pairs, "epochs": state.epoch, "lr": learner.lr,
             **objective.schedule_record(),
-            "processes": accelerator.num_processes, **state.eta_auto, **last}
+            "processes": accelerator.num_processes, **state.start_record, **last}
     def finish():
         with clock("save"):
             atomic_dir(out / "final",

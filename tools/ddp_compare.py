@@ -10,7 +10,7 @@ import json, math, os, subprocess, sys, tempfile
 from grpo_nb.testing import tiny_model, toy_csv
 from grpo_nb.study import stage_config
 from grpo_nb.runs import metric_key, parse_metric_key, read_log
-from grpo_nb.trainer import run_pairs, train
+from grpo_nb.trainer import prepare, train
 
 tiny, toy31 = tiny_model(), toy_csv(31)
 common = dict(model=tiny, data=toy31, countries=["Japan", "Egypt", "Chad"], lr=1e-3, beta=0.1, eta=0.01, eval_every=16, max_epochs=1, wandb=False)
@@ -24,7 +24,7 @@ def max_diff(one, two, metric, split, rel=False):
 for name, kw in {"4 x 2": dict(batch_size=4, grad_accum=2), "1 x 4": dict(batch_size=1, grad_accum=4)}.items():
     d1, d2 = tempfile.mkdtemp(), tempfile.mkdtemp()
     one = stage_config("gr-ipo", **common, **kw, out_dir=d1)
-    train(one, run_pairs(one), show_progress=False)
+    train(prepare(one), show_progress=False)
     args = [f"{k}={json.dumps(v)}" for k, v in {**common, **kw, "out_dir": d2}.items()]
     r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "grpo_nb", "gr-ipo", *args],
                        capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
