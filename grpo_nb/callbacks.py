@@ -58,6 +58,7 @@ class Evaluate(Callback):
         if learner.state.evals == 0: rec.update(learner.state.start_record)
         learner.state.evals += 1
         learner.last = rec
+        learner.emit("on_eval")          # the schedule reacts first: the line shows the new LR
         learner.log({**rec, metric_key("monitored", "val"): rec[learner.objective.monitored]})
         learner.emit("after_eval")
 
@@ -65,14 +66,14 @@ class Schedule(Callback):
     """The plateau rule (`PlateauSchedule`) on each evaluation's monitored value: on a cut, the
     optimiser's LR ÷ `lr_factor` and the objective told (`lr_dropped`: η ÷ 2); below `min_lr`,
     the run stops."""
-    order, phase = 15, "evaluate"   # after Evaluate's record, before Checkpoint saves
+    phase = "evaluate"
 
     def __init__(self, lr: float, patience: int, factor: float, min_lr: float):
         self.rule = PlateauSchedule(lr, patience, factor, min_lr)
 
     def before_fit(self, learner): learner.stopped = self.rule.stop   # a resumed run's verdict
 
-    def after_eval(self, learner):
+    def on_eval(self, learner):
         if not self.rule.step(learner.last[learner.objective.monitored]): return
         for group in learner.opt.param_groups: group["lr"] = self.rule.lr
         learner.objective.lr_dropped()
@@ -111,7 +112,8 @@ class Checkpoint(Callback):
         atomic_write(self.path, lambda p: torch.save(state, p))
 
 def restore(path: Path, learner) -> None:
-    "Load checkpoint `path` into `learner`: its parameters, optimiser, objective, loop state, callbacks and the random state."
+    """Load checkpoint `path` into `learner`: its parameters, optimiser, objective, loop state,
+    callbacks and the random state."""
     try: c = torch.load(path, weights_only=False)
     except Exception as e:
         raise RuntimeError(f"checkpoint {path} is unreadable ({type(e).__name__}: {e}); delete it "

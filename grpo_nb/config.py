@@ -4,7 +4,6 @@
 from __future__ import annotations
 import copy
 from dataclasses import MISSING, asdict, dataclass, field, fields
-from pathlib import Path
 from typing import Sequence
 
 from .objectives import objective_entry
@@ -31,7 +30,7 @@ SETTINGS = ("cpu", "paper")
 TAGS = {"resume": "a resumed run may change it (its budget and bookkeeping)",
         "init": "handed to the SFT run a run starts from when that is trained first",
         "shared": "the data, folds, model or scoring: every arm of a cross-fit shares it",
-        "per_run": "differs between the runs of one cross-fit or between machines (not in its spec)"}
+        "per_run": "differs between the runs of a cross-fit or between machines (not in its spec)"}
 "What a field's tag says about it."
 DEFAULT_MODEL, PAPER_MODEL = "smollm2-135m", "google/gemma-2b"
 QUANTIZE = ("", "4bit")
@@ -156,10 +155,7 @@ class TrainConfig:
         if isinstance(self.countries, str) or not all(isinstance(c, str) for c in self.countries):
             bad("countries must be a list of group names (empty: the data's default groups), got "
                 f"{self.countries!r}")
-        if self.init and not (Path(self.init) / "done.json").is_file():
-            bad(f"init run folder {self.init} has no finished run (no done.json): train it first "
-                "or fix the path")
-        return self
+        return self   # `init` may be trained first (study.ensure_init): `train` checks it
 
     @property
     def split_seed(self) -> int:
@@ -181,7 +177,8 @@ def tagged(tag: str) -> tuple[str, ...]:
     return tuple(f.name for f in fields(TrainConfig) if tag in f.metadata["tags"])
 
 def field_defaults() -> dict:
-    "Every field's default (`TrainConfig()`'s values): what a record written before a field existed had."
+    """Every field's default (`TrainConfig()`'s values): what a run recorded before a field existed
+    ran with."""
     return {f.name: f.default if f.default is not MISSING else f.default_factory()
             for f in fields(TrainConfig)}
 

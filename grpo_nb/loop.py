@@ -71,8 +71,8 @@ class LoopState:
 
     def state_dict(self) -> dict: return dict(vars(self))
 
-EVENTS = ("before_fit", "after_update", "after_step", "on_log", "after_eval", "after_fit",
-          "after_done")
+EVENTS = ("before_fit", "after_update", "after_step", "on_eval", "on_log", "after_eval",
+          "after_fit", "after_done")
 "The loop's events, in the order a step meets them."
 
 class Callback:
@@ -89,6 +89,7 @@ class Callback:
     def before_fit(self, learner): pass
     def after_update(self, learner): pass
     def after_step(self, learner): pass
+    def on_eval(self, learner): pass
     def on_log(self, learner): pass
     def after_eval(self, learner): pass
     def after_fit(self, learner): pass

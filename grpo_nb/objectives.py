@@ -142,7 +142,7 @@ class GroupRobust(Objective):
             return {}
         import torch
         from grpo_nb.losses import auto_eta, start_loss_bound
-        # At the start the policy is the reference, so h = 0: every pair's loss is the loss at h = 0.
+        # At the start the policy is the reference, so h = 0: every pair's loss is its loss at 0.
         zero = torch.zeros(1, dtype=torch.float64)
         bound = start_loss_bound(groups, self.counts, batches,
                                  float(self.losses(zero, zero, (zero, zero))[0]))
@@ -206,7 +206,8 @@ class ObjectiveEntry:
 
     def check_options(self, options: dict) -> None:
         "Raise ValueError unless `options` sets only this objective's options, with their types."
-        if not isinstance(options, dict): raise ValueError(f"options must be a dict, got {options!r}")
+        if not isinstance(options, dict):
+            raise ValueError(f"options must be a dict, got {options!r}")
         for k, v in options.items():
             if k not in self.cls.options:
                 raise ValueError(f"objective {self.name!r} takes no option {k!r}; its options: "
@@ -215,7 +216,8 @@ class ObjectiveEntry:
             number = isinstance(default, (int, float)) and not isinstance(default, bool)
             if (number and not (isinstance(v, (int, float)) and not isinstance(v, bool))
                     or not number and not isinstance(v, type(default))):
-                raise ValueError(f"option {k!r} of {self.name!r} must be like {default!r}, got {v!r}")
+                raise ValueError(f"option {k!r} of {self.name!r} must be like {default!r}, got "
+                                 f"{v!r}")
 
 REGISTRY: dict[str, ObjectiveEntry] = {}
 "Every objective the trainer knows, by name; `register_objective` adds one."

@@ -147,7 +147,7 @@ def sweep_runs(sweep_dir: str | os.PathLike) -> pd.DataFrame:
         run = cfg_path.parent
         if not ((run / "done.json").is_file() and (run / "log.jsonl").is_file()): continue
         cfg = json.loads(cfg_path.read_text())
-        # one registered elsewhere: name its module in $GRPO_NB_OBJECTIVES
+        # one of another package: found through its entry point (02c_objectives)
         entry = objective_entry(cfg["objective"])
         if not entry.preference: continue                     # the seeds' SFT runs
         eta = cfg["eta"] if entry.group_robust else None

@@ -8,7 +8,7 @@ largest difference in the group weights alpha over all steps (and how far alpha 
 test losses. 06_study's test makes the same comparison with tolerances."""
 import json, math, os, subprocess, sys, tempfile
 from grpo_nb.testing import tiny_model, toy_csv
-from grpo_nb.study import stage_config
+from grpo_nb.config import stage_config
 from grpo_nb.runs import metric_key, parse_metric_key, read_log
 from grpo_nb.trainer import prepare, train
 
