@@ -1,6 +1,7 @@
 # grpo_nb: every set-up step lives here, so a fresh clone needs only Python 3.10+ and pip.
 #   make study   install, then run the study SFT → IPO → GR-IPO under outputs/ (PRECISION=bf16: outputs/bf16/)
-#   make test    install, then pytest: notebooks/modules in sync, nbdev_test per notebook, the checks of tests/checks.py
+#   make test    install, then pytest: notebooks/modules in sync, nbdev_test per notebook, the notebooks end to end (tests/)
+#   make test-fast  the unit tests alone (every notebook's cells but the `slow` ones, the repository's checks): < 2 min
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -17,10 +18,11 @@ export WANDB_MODE ?= offline
 export HF_HUB_OFFLINE ?= 1
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install study crossfit verdict figures bench docs readme test test-avx2 export clean-nbs check-sync
+.PHONY: help install study crossfit verdict figures bench docs readme test test-fast test-avx2 export clean-nbs check-sync
 help:
 	@echo "make study   run the main job (installs first)"
 	@echo "make test    run all tests (installs first)"
+	@echo "make test-fast the unit tests alone, for the edit-test loop (< 2 min; installs first)"
 	@echo "make test-avx2 the same tests as an AVX2-only CPU without bf16 runs them (installs first)"
 	@echo "make crossfit the GlobalOpinionQA cross-fit: IPO vs GR-IPO, records in results/ (installs first)"
 	@echo "make verdict the verdict's tables and figures from the committed records (seconds)"
@@ -111,11 +113,17 @@ clean-nbs: $(STAMP)
 
 # The modules must equal what the notebooks export, and notebooks must be committed clean.
 check-sync: $(STAMP)
-	$(BIN)/python -m pytest -q tests/test_checks.py::test_sync
+	$(BIN)/python -m pytest -q tests/test_repo.py::test_sync
 
 test: $(STAMP)
 	mkdir -p outputs
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not fast"
+
+# The edit-test loop: every notebook's own tests but its `slow` cells (nbdev_test), and the checks of
+# the repository itself; no notebook end to end (pytest's `slow`).
+test-fast: $(STAMP)
+	mkdir -p outputs
+	$(BIN)/python -m pytest -m "not slow"
 
 # The tests as the slower machine kind runs them, on any x86-64 CPU: torch's, MKL's and oneDNN's
 # kernels pinned to AVX2 (07_reliability's kernel pin, without its one thread) and a CPU that
@@ -126,4 +134,4 @@ AVX2_ONLY := GRPO_NB_CPU_FLAGS="fpu sse2 avx avx2 fma" ATEN_CPU_CAPABILITY=avx2 
              MKL_ENABLE_INSTRUCTIONS=AVX2 ONEDNN_MAX_CPU_ISA=AVX2
 test-avx2: $(STAMP)
 	mkdir -p outputs
-	$(AVX2_ONLY) $(BIN)/python -m pytest
+	$(AVX2_ONLY) $(BIN)/python -m pytest -m "not fast"

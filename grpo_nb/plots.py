@@ -9,7 +9,6 @@ from typing import Sequence
 import altair as alt
 import pandas as pd
 
-from .grouped import is_goqa
 from .objectives import objective_entry
 from .runs import atomic_write, metric_key, read_log
 
@@ -199,6 +198,7 @@ def sweep_frames(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
             train.append(pd.DataFrame({"step": tr.step, **weights}).assign(**tag))
     evals = pd.concat(evals, ignore_index=True)
     final = evals.loc[evals.groupby("run").step.idxmax()].reset_index(drop=True)
+    from grpo_nb.grouped import is_goqa   # the data stack only where a run's data is named
     goqa = not data or is_goqa(data)
     no_weights = pd.DataFrame(columns=["step", *countries, *tag])
     return {"evals": evals, "final": final,

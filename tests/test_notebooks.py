@@ -1,20 +1,36 @@
-"Every notebook's own tests (nbdev_test, `slow` cells included): one pytest test per notebook."
+"Every notebook's own tests (nbdev_test): one pytest test per notebook."
 import pytest
 
-from tests import checks
+from tests.helpers import ROOT, notebook_tests
 
-NOTEBOOKS = sorted(p.name for p in (checks.ROOT / "nbs").glob("*.ipynb"))
+NOTEBOOKS = sorted(p.name for p in (ROOT / "nbs").glob("*.ipynb"))
+
+
+def notebook_result(results, notebook):
+    status, errors = results
+    if status[notebook] == "not run": pytest.skip(f"{notebook} is skip_exec (papermill runs it)")
+    assert status[notebook] == "passed", errors[-6000:]
 
 
 @pytest.fixture(scope="session")
-def nbdev_results():
-    "One nbdev_test run over nbs/ (parallel, as `nbdev_test` alone runs it), read per notebook."
-    return checks.notebook_tests("slow")
+def all_cells():
+    "One nbdev_test run over nbs/ with the `slow` cells (parallel, as `nbdev_test` runs it)."
+    return notebook_tests("slow")
+
+
+@pytest.fixture(scope="session")
+def fast_cells():
+    "One nbdev_test run over nbs/ without the `slow` cells: the edit-test loop's tier."
+    return notebook_tests("")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_notebook(notebook, nbdev_results):
-    status, errors = nbdev_results
-    if status[notebook] == "not run": pytest.skip(f"{notebook} is skip_exec (papermill runs it in test_checks)")
-    assert status[notebook] == "passed", errors[-6000:]
+def test_notebook(notebook, all_cells):
+    notebook_result(all_cells, notebook)
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_notebook_fast(notebook, fast_cells):
+    notebook_result(fast_cells, notebook)
