@@ -2,6 +2,8 @@
 with the bootstrap's seed, and the analysis modules import without the model stack."""
 import subprocess, sys
 
+import pytest
+
 from tests.helpers import ROOT
 
 RECORDS = ROOT / "results" / "goqa_crossfit"
@@ -19,6 +21,7 @@ def test_analysis_imports_no_model_stack():
     assert not {"torch", "transformers", "peft", "accelerate", "datasets"} & imported
 
 
+@pytest.mark.slow
 def test_readme_verdict_is_the_records():
     """The README's verdict table is what the committed records give (the verdict's own settings,
     20,000 draws at seed 0; arms still pending are not in it); without every fold recorded, the
@@ -35,6 +38,7 @@ def test_readme_verdict_is_the_records():
     assert table in readme, "the README's table differs from the records' (make verdict):\n" + table
 
 
+@pytest.mark.slow
 def test_verdict_decisions_do_not_move_with_the_bootstrap_seed():
     "The committed records' decision table is the same under bootstrap seeds 0 and 1."
     from grpo_nb.verdict import read_records, verdict_tables
