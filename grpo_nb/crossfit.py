@@ -29,8 +29,7 @@ from .config import TrainConfig, bad, stage_config, stage_of, tagged
 from .trainer import prepare, train
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'DEFAULT_ARMS', 'SFT_TOLERANCE', 'data_id', 'crossfit_plan', 'heldout_records', 'score_heldout',
-           'HeldoutScores', 'opinion_similarity', 'scores_table', 'record_run', 'check_same_sft', 'run_crossfit']
+__all__ = ['SCHEDULES', 'DEFAULT_ARMS', 'SFT_TOLERANCE', 'crossfit_plan', 'HeldoutScores', 'run_crossfit']
 
 # %% ../nbs/08_crossfit.ipynb #4445afe1
 SCHEDULES = {"matched": dict(patience=0, eval_every=10**6), "paper": {}}
@@ -43,7 +42,7 @@ DEFAULT_ARMS = [dict(name="ipo", objective="ipo", params={}, seeds=[0, 1]),
 """The compared runs of a cross-fit, each trained from the fold's SFT with each of its `seeds`;
 the first arm is the baseline every other arm is compared with."""
 
-def data_id(source: str) -> str:
+def _data_id(source: str) -> str:
     """The data as the spec names it: a local file's name and the first 16 hex digits of its sha256;
     a hub id as is."""
     path = Path(source)
@@ -126,7 +125,7 @@ def crossfit_plan(work_dir: str | os.PathLike, records_dir: str | os.PathLike, f
     for r in runs: r["cfg"] = dataclasses.replace(r["cfg"], countries=names)
     first = {r["arm"]: _fields(r["cfg"]) for r in runs if r["fold"] == 0}
     spec = {"folds": folds, "data_seed": data_seed, "checkpoints": checkpoints,
-            "schedule": schedule, "data": data_id(data),
+            "schedule": schedule, "data": _data_id(data),
             "countries": list(runs[0]["cfg"].countries), SFT: first[SFT],
             "arms": [{**a, "config": first[a["name"]]} for a in arms]}
     check_spec(records, spec)
@@ -139,14 +138,14 @@ def _fields(cfg: TrainConfig) -> dict:
     return {k: v for k, v in fields.items() if k not in tagged("per_run")}
 
 # %% ../nbs/08_crossfit.ipynb #2cfedfb9
-def heldout_records(cfg: TrainConfig) -> pd.DataFrame:
+def _heldout_records(cfg: TrainConfig) -> pd.DataFrame:
     """The records of the fold a cross-fit run holds out (its test split), those with more than one
     option."""
     recs = goqa_records(read_goqa(cfg.data or None), list(cfg.countries))
     recs = fold_records(recs, cfg.folds, cfg.fold, cfg.split_seed)
     return recs[(recs.split == "test") & (recs.options.map(len) > 1)].reset_index(drop=True)
 
-def score_heldout(model, tok, recs: pd.DataFrame, cfg: TrainConfig) -> pd.DataFrame:
+def _score_heldout(model, tok, recs: pd.DataFrame, cfg: TrainConfig) -> pd.DataFrame:
     """One row per held-out record and option: `logp`, the option letter's sequence log-prob (+
     EOS), and `letter_logp`, the letter's next-token log-prob right after the prompt."""
     packed = [pack(tok, goqa_prompt(r.country, r.question, r.options),
@@ -188,13 +187,13 @@ class HeldoutScores(Callback):
         plain = learner.accelerator.unwrap_model(learner.model)
         plain.eval()
         with learner.clock("heldout", pairs=len(self.recs)), adapter_merged(plain):
-            scores = score_heldout(plain, self.tok, self.recs, learner.cfg)
+            scores = _score_heldout(plain, self.tok, self.recs, learner.cfg)
         learner.model.train()
         self.folder.mkdir(parents=True, exist_ok=True)
         atomic_write(path, lambda p: scores.to_parquet(p, index=False))
 
 # %% ../nbs/08_crossfit.ipynb #ce18d59a
-def opinion_similarity(survey: Sequence[float], logps: Sequence[float]) -> float:
+def _opinion_similarity(survey: Sequence[float], logps: Sequence[float]) -> float:
     """1 − Jensen–Shannon distance (base 2) between a survey distribution and the options' log-probs
     renormalised over the options (a softmax)."""
     p = np.asarray(survey, dtype=float)
@@ -207,7 +206,7 @@ def opinion_similarity(survey: Sequence[float], logps: Sequence[float]) -> float
     return float(1 - np.nan_to_num(distance))
 
 # %% ../nbs/08_crossfit.ipynb #57b5c2a0
-def scores_table(heldout: str | os.PathLike, recs: pd.DataFrame) -> pd.DataFrame:
+def _scores_table(heldout: str | os.PathLike, recs: pd.DataFrame) -> pd.DataFrame:
     """A run's scored steps (its `heldout/step*.parquet`) as one table, with the survey's top option
     and the similarities."""
     files = sorted(Path(heldout).glob("step*.parquet"), key=lambda p: int(p.stem[4:]))
@@ -219,8 +218,8 @@ def scores_table(heldout: str | os.PathLike, recs: pd.DataFrame) -> pd.DataFrame
     for (step, q, c), g in frame.groupby(["step", "question_id", "country"], sort=False):
         probs = survey[(q, c)]
         rows.append(g.assign(top=(g.option == int(np.argmax(probs))).astype(int),
-                             similarity=opinion_similarity(probs, g.letter_logp.to_numpy()),
-                             similarity_seq=opinion_similarity(probs, g.logp.to_numpy())))
+                             similarity=_opinion_similarity(probs, g.letter_logp.to_numpy()),
+                             similarity_seq=_opinion_similarity(probs, g.logp.to_numpy())))
     cols = ["step", "question_id", "country", "option", "top", "logp", "letter_logp", "similarity",
             "similarity_seq"]
     return pd.concat(rows, ignore_index=True)[cols]
@@ -229,13 +228,13 @@ SFT_TOLERANCE = 1e-4
 """Largest difference (nats, any option's log-prob on the held-out fold) between a fold's SFT
 trained again and its recorded scores, for new arms to start from it."""
 
-def record_run(plan: dict, run: dict, recs: pd.DataFrame, seconds: float, machine: dict) -> Path:
+def _record_run(plan: dict, run: dict, recs: pd.DataFrame, seconds: float, machine: dict) -> Path:
     """Copy a finished run's small records into `records_dir/fold{f}/{name}/` atomically; its
     path."""
     src = Path(run["cfg"].out_dir)
     def write(d: Path):
         for name in RUN_FILES[:3]: shutil.copy(src / name, d / name)
-        scores_table(src / "heldout", recs).to_csv(d / "scores.csv", index=False,
+        _scores_table(src / "heldout", recs).to_csv(d / "scores.csv", index=False,
                                                    float_format="%.6f")
         info = {"fold": run["fold"], "arm": run["arm"], "seed": run["seed"],
                 "wall_s": round(seconds, 1), "machine": machine,
@@ -246,10 +245,10 @@ def record_run(plan: dict, run: dict, recs: pd.DataFrame, seconds: float, machin
     atomic_dir(dest, write)
     return dest
 
-def check_same_sft(run: dict, recorded: Path, recs: pd.DataFrame) -> float:
+def _check_same_sft(run: dict, recorded: Path, recs: pd.DataFrame) -> float:
     """The largest log-prob difference between the SFT run in the work folder and its record;
     refused above `SFT_TOLERANCE` (new arms would start from another model)."""
-    new = scores_table(Path(run["cfg"].out_dir) / "heldout", recs)
+    new = _scores_table(Path(run["cfg"].out_dir) / "heldout", recs)
     old = pd.read_csv(recorded / "scores.csv")
     keys = ["question_id", "country", "option"]
     both = new.merge(old, on=keys, suffixes=("", "_rec"), validate="one_to_one")
@@ -280,7 +279,7 @@ def run_crossfit(plan: dict, show_progress: bool = True) -> list[str]:
     for fold in sorted({r["fold"] for r in todo}):
         runs, folder = [r for r in plan["runs"] if r["fold"] == fold], fold_dir(records, fold)
         first = runs[0]["cfg"]
-        recs, tok = heldout_records(first), load_tokenizer(model_path(first.model))
+        recs, tok = _heldout_records(first), load_tokenizer(model_path(first.model))
         pairs = prepare(first).pairs          # the fold's pairs, read once for all its runs
         info = folder / FOLD_INFO
         if info.is_file() and json.loads(info.read_text())["records"] != len(recs):
@@ -302,9 +301,9 @@ def run_crossfit(plan: dict, show_progress: bool = True) -> list[str]:
                   callbacks=[HeldoutScores(recs, tok, checkpoints,
                                            Path(r["cfg"].out_dir) / "heldout")])
             if recorded:
-                check_same_sft(r, folder / r["name"], recs)
+                _check_same_sft(r, folder / r["name"], recs)
                 continue
-            record_run(plan, r, recs, time.time() - start, machine)
+            _record_run(plan, r, recs, time.time() - start, machine)
             done.append(f"fold{fold}/{r['name']}")
             bar.update(1)
     bar.close()

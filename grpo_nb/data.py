@@ -11,9 +11,9 @@ import pandas as pd
 import datasets
 
 # %% auto #0
-__all__ = ['HUB_ID', 'PAPER_COUNTRIES', 'SPLITS', 'LETTERS', 'GOQA_COLUMNS', 'GOQAError', 'default_data_source',
-           'parse_selections', 'parse_options', 'read_goqa', 'write_goqa_csv', 'goqa_records', 'split_records',
-           'question_folds', 'fold_records', 'goqa_prompt', 'preference_pairs', 'group_counts', 'load_goqa_pairs']
+__all__ = ['HUB_ID', 'PAPER_COUNTRIES', 'SPLITS', 'LETTERS', 'GOQA_COLUMNS', 'GOQAError', 'default_data_source', 'read_goqa',
+           'write_goqa_csv', 'goqa_records', 'split_records', 'fold_records', 'goqa_prompt', 'group_counts',
+           'load_goqa_pairs']
 
 # %% ../nbs/00_data.ipynb #96747c8d
 HUB_ID = "Anthropic/llm_global_opinions"
@@ -43,7 +43,7 @@ _DEFAULTDICT = re.compile(r"^\s*defaultdict\(\s*<class\s+'list'>\s*,\s*(\{.*\})\
 
 def _where(row: int) -> str: return f"row {row} (CSV line {row + 2})"
 
-def parse_selections(text: str, row: int = 0) -> dict[str, list[float]]:
+def _parse_selections(text: str, row: int = 0) -> dict[str, list[float]]:
     "Parse a `selections` cell into {country: [p_option, ...]} without evaluating code."
     if not isinstance(text, str):
         raise GOQAError(f"{_where(row)}: field 'selections' is empty or not text")
@@ -68,7 +68,7 @@ def parse_selections(text: str, row: int = 0) -> dict[str, list[float]]:
         out[country] = [float(p) for p in probs]
     return out
 
-def parse_options(text: str, row: int = 0) -> list[str]:
+def _parse_options(text: str, row: int = 0) -> list[str]:
     "Parse an `options` cell (a Python list literal) into a list of strings."
     try: opts = ast.literal_eval(text) if isinstance(text, str) else None
     except (ValueError, SyntaxError, MemoryError, RecursionError): opts = None
@@ -105,8 +105,8 @@ def read_goqa(source: str | os.PathLike | None = None) -> pd.DataFrame:
     return pd.DataFrame({
         "question_id": np.arange(len(raw)),
         "question": raw["question"].astype(str).str.strip(),
-        "options": [parse_options(t, i) for i, t in enumerate(raw["options"])],
-        "selections": [parse_selections(t, i) for i, t in enumerate(raw["selections"])],
+        "options": [_parse_options(t, i) for i, t in enumerate(raw["options"])],
+        "selections": [_parse_selections(t, i) for i, t in enumerate(raw["selections"])],
     })
 
 # %% ../nbs/00_data.ipynb #29b6851f
@@ -187,7 +187,7 @@ def split_records(recs: pd.DataFrame, seed: int = 0,
     return recs.assign(split=split)
 
 # %% ../nbs/00_data.ipynb #754da2af
-def question_folds(recs: pd.DataFrame, folds: int, seed: int = 0) -> dict[int, int]:
+def _question_folds(recs: pd.DataFrame, folds: int, seed: int = 0) -> dict[int, int]:
     """Each question's fold in 0..folds-1, balanced within every country (a seeded greedy deal,
     rarest countries first)."""
     countries = sorted(recs.country.unique())
@@ -210,7 +210,7 @@ def question_folds(recs: pd.DataFrame, folds: int, seed: int = 0) -> dict[int, i
 
 def fold_records(recs: pd.DataFrame, folds: int, fold: int, seed: int = 0,
                  val_frac: float = 0.1) -> pd.DataFrame:
-    """Add a `split` column for cross-fitting: fold `fold` of `question_folds` is the test split,
+    """Add a `split` column for cross-fitting: fold `fold` of `_question_folds` is the test split,
     the rest train/val."""
     if not (isinstance(folds, int) and folds >= 2):
         raise GOQAError(f"folds must be an integer >= 2, got {folds!r}")
@@ -221,7 +221,7 @@ def fold_records(recs: pd.DataFrame, folds: int, fold: int, seed: int = 0,
             raise GOQAError(f"country {country!r} has {n} usable question(s): too few for {folds} "
                             "folds (each fold needs one held out, and training needs a train and "
                             "a val question)")
-    test = recs.question_id.map(question_folds(recs, folds, seed)) == fold
+    test = recs.question_id.map(_question_folds(recs, folds, seed)) == fold
     split = pd.Series(np.where(test, "test", "train"), index=recs.index, dtype=object)
     for country, idx in recs[~test].groupby("country", sort=False).groups.items():
         order = np.random.default_rng(_key(seed, country, "val", fold)).permutation(np.asarray(idx))
@@ -254,7 +254,7 @@ def _features(countries: Sequence[str]) -> datasets.Features:
                               "question_id": v("int64"), "chosen_prob": v("float64"),
                               "rejected_prob": v("float64")})
 
-def preference_pairs(recs: pd.DataFrame, countries: Sequence[str], seed: int = 0,
+def _preference_pairs(recs: pd.DataFrame, countries: Sequence[str], seed: int = 0,
                      all_pairs: bool = False) -> datasets.DatasetDict:
     "Preference pairs (prompt, chosen, rejected, group, ...) per split from split records."
     out = {}
@@ -284,4 +284,4 @@ def load_goqa_pairs(source: str | os.PathLike | None = None,
     `fold` is the test split."""
     recs = goqa_records(read_goqa(source), countries)
     recs = fold_records(recs, folds, fold, seed) if folds else split_records(recs, seed, fracs)
-    return preference_pairs(recs, countries, seed, all_pairs)
+    return _preference_pairs(recs, countries, seed, all_pairs)

@@ -15,9 +15,8 @@ from .data import (
     fold_records, load_goqa_pairs, split_records)
 
 # %% auto #0
-__all__ = ['PAIR_COLUMNS', 'SPLIT_ALIASES', 'FILE_FORMATS', 'PairsError', 'read_pairs_table', 'check_pairs', 'select_groups',
-           'assign_splits', 'load_grouped_pairs', 'is_goqa', 'load_pairs', 'is_conversational', 'check_chat_template',
-           'render_chat']
+__all__ = ['PAIR_COLUMNS', 'SPLIT_ALIASES', 'FILE_FORMATS', 'PairsError', 'is_goqa', 'load_pairs', 'is_conversational',
+           'check_chat_template', 'render_chat']
 
 # %% ../nbs/00b_grouped.ipynb #c582e21d
 PAIR_COLUMNS = ("prompt", "chosen", "rejected", "group")
@@ -93,7 +92,7 @@ def _load(source: str) -> datasets.Dataset | datasets.DatasetDict:
     return datasets.load_dataset(FILE_FORMATS[path.suffix], data_files=str(path), split="train",
                                  **kw)
 
-def read_pairs_table(source: str | os.PathLike) -> tuple[datasets.Dataset, list[str]]:
+def _read_pairs_table(source: str | os.PathLike) -> tuple[datasets.Dataset, list[str]]:
     """Grouped preference data as one `datasets.Dataset` (a DatasetDict's split names become its
     `split` column) and where each row came from, for error messages."""
     source = str(source)
@@ -136,7 +135,7 @@ def _check_field(v, field: str, where: str) -> bool:
         raise PairsError(f"{where}: field {field!r} has only empty messages")
     return True
 
-def check_pairs(ds: datasets.Dataset, where: Sequence[str]) -> bool:
+def _check_pairs(ds: datasets.Dataset, where: Sequence[str]) -> bool:
     "Check every row of grouped preference data (see above); True if its fields are message lists."
     missing = [c for c in PAIR_COLUMNS if c not in ds.column_names]
     if missing:
@@ -161,7 +160,7 @@ def check_pairs(ds: datasets.Dataset, where: Sequence[str]) -> bool:
     return kinds.pop()
 
 # %% ../nbs/00b_grouped.ipynb #9a26ccfd
-def select_groups(names: Sequence[str], groups: Sequence[str] = ()) -> list[str]:
+def _select_groups(names: Sequence[str], groups: Sequence[str] = ()) -> list[str]:
     """The groups to train on, in group-id order: `groups` as given (each checked against the data),
     or all, sorted."""
     known = sorted(set(names))
@@ -181,7 +180,7 @@ def _need(n_prompts: pd.Series, least: int, why: str) -> None:
         if n < least:
             raise PairsError(f"group {g!r} has {n} prompt(s): too few {why} (needs {least})")
 
-def assign_splits(records: pd.DataFrame, split: Sequence[str] | None, seed: int = 0,
+def _assign_splits(records: pd.DataFrame, split: Sequence[str] | None, seed: int = 0,
                   fracs: tuple[float, float, float] = (0.8, 0.1, 0.1), folds: int = 0,
                   fold: int = 0) -> list[str]:
     """Each pair's split from `records` (one row per pair: `country` = group, `question_id` =
@@ -213,15 +212,15 @@ def assign_splits(records: pd.DataFrame, split: Sequence[str] | None, seed: int 
 # %% ../nbs/00b_grouped.ipynb #d94c6921
 def _prompt_key(p) -> str: return p if isinstance(p, str) else repr(p)
 
-def load_grouped_pairs(source: str | os.PathLike, groups: Sequence[str] = (), seed: int = 0,
+def _load_grouped_pairs(source: str | os.PathLike, groups: Sequence[str] = (), seed: int = 0,
                        fracs: tuple[float, float, float] = (0.8, 0.1, 0.1), folds: int = 0,
                        fold: int = 0) -> datasets.DatasetDict:
     """Your grouped preference data (file, `datasets` folder or hub id) → train/val/test pairs with
     its groups."""
-    ds, where = read_pairs_table(source)
-    check_pairs(ds, where)
+    ds, where = _read_pairs_table(source)
+    _check_pairs(ds, where)
     names = [str(g).strip() for g in ds["group"]]
-    groups = select_groups(names, groups)
+    groups = _select_groups(names, groups)
     chosen = set(groups)
     keep = [i for i, n in enumerate(names) if n in chosen]
     ds = ds.select(keep)
@@ -229,7 +228,7 @@ def load_grouped_pairs(source: str | os.PathLike, groups: Sequence[str] = (), se
     records = pd.DataFrame({"country": [names[i] for i in keep],
                             "question_id": [prompt_id.setdefault(_prompt_key(p), len(prompt_id))
                                             for p in ds["prompt"]]})
-    split = assign_splits(records, ds["split"] if "split" in ds.column_names else None, seed, fracs,
+    split = _assign_splits(records, ds["split"] if "split" in ds.column_names else None, seed, fracs,
                           folds, fold)
     features = datasets.Features({**{c: ds.features[c] for c in ("prompt", "chosen", "rejected")},
                                   "group": datasets.ClassLabel(names=groups),
@@ -270,7 +269,7 @@ def load_pairs(source: str | os.PathLike | None = None, groups: Sequence[str] = 
     if all_pairs:
         raise PairsError("all_pairs draws GlobalOpinionQA's extra pairs; your data's pairs are "
                          "used as given")
-    return load_grouped_pairs(source, groups, seed, fracs, folds, fold)
+    return _load_grouped_pairs(source, groups, seed, fracs, folds, fold)
 
 # %% ../nbs/00b_grouped.ipynb #b7f0496a
 def is_conversational(pairs: datasets.Dataset) -> bool:

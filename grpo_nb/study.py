@@ -15,8 +15,7 @@ from .trainer import Prepared, prepare, train
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'NOTEBOOKS', 'notebook_config', 'ensure_init', 'run_notebook', 'show_run', 'notebooks_dir', 'sweep_plan',
-           'run_stage']
+__all__ = ['log', 'NOTEBOOKS', 'notebook_config', 'ensure_init', 'run_notebook', 'show_run', 'sweep_plan', 'run_stage']
 
 # %% ../nbs/06_study.ipynb #7300b3b2
 NOTEBOOKS = {"sft": "sft.ipynb", "ipo": "ipo.ipynb", "gr-ipo": "gripo.ipynb"}
@@ -73,7 +72,7 @@ def show_run(cfg: TrainConfig, result: dict) -> None:
     display(training_chart(cfg.out_dir))
 
 # %% ../nbs/06_study.ipynb #f7dea3f1
-def notebooks_dir() -> Path:
+def _notebooks_dir() -> Path:
     "The folder of the study notebooks (the repository's `nbs/`)."
     import grpo_nb
     d = Path(grpo_nb.__file__).resolve().parents[1] / "nbs"
@@ -113,7 +112,7 @@ def sweep_plan(out_dir: str | os.PathLike, seeds: Sequence[int],
         bad(f"etas must be a non-empty list of numbers > 0 or 'auto', got {etas!r}")
     if "objective" in common:
         bad("stage_params sets objective: list the objectives in `objectives` instead")
-    nbs, out = notebooks_dir(), Path(out_dir).resolve()
+    nbs, out = _notebooks_dir(), Path(out_dir).resolve()
     if out.exists() and not out.is_dir(): bad(f"out_dir {out} is a file")
     notebook = {e.name: NOTEBOOKS[stage_of(e.name)] for e in entries}
     for nb in dict.fromkeys(notebook.values()):

@@ -14,8 +14,7 @@ from .objectives import GroupRobust, Preference
 
 # %% auto #0
 __all__ = ['N_ACTIONS', 'THETA_TRUE', 'FEATURES', 'SCENARIOS', 'DPO_ITERS', 'IPO_ITERS', 'DPO_LR', 'SUMMARY', 'features',
-           'collect_pairs', 'Problem', 'make_problem', 'Method', 'paper_methods', 'tradeoff_methods', 'sample_weights',
-           'ipo_closed_form', 'run_family', 'reward_errors', 'run_study']
+           'Problem', 'make_problem', 'Method', 'paper_methods', 'tradeoff_methods', 'run_family', 'run_study']
 
 # %% ../nbs/04_synthetic.ipynb #46b7f392
 N_ACTIONS = 8
@@ -49,7 +48,7 @@ def _second_action(rng: np.random.Generator, a: np.ndarray, g: np.ndarray,
     near = np.where(near < 0, a + 1, np.where(near >= N_ACTIONS, a - 1, near))
     return np.where(g == 0, near, (a + N_ACTIONS // 2) % N_ACTIONS)
 
-def collect_pairs(rng: np.random.Generator, n: int, sizes: tuple[float, ...], comparison: str,
+def _collect_pairs(rng: np.random.Generator, n: int, sizes: tuple[float, ...], comparison: str,
                   kind: str = "swapped") -> dict[str, np.ndarray]:
     "n labelled pairs: states, groups (round(size·n) each, shuffled), winner and loser actions."
     counts = np.round(np.asarray(sizes) * n).astype(int)
@@ -96,8 +95,8 @@ def make_problem(scenario: str = "iii", kind: str = "swapped", seeds=range(2021,
     out = {k: [] for k in ("train_s", "train_g", "val_s", "val_g", "test_x", "theta0")}
     for seed in seeds:
         rng = np.random.default_rng(seed)
-        tr = collect_pairs(rng, n_train, sizes, comparison, kind)
-        va = collect_pairs(rng, n_val, (0.5, 0.5), comparison, kind)
+        tr = _collect_pairs(rng, n_train, sizes, comparison, kind)
+        va = _collect_pairs(rng, n_val, (0.5, 0.5), comparison, kind)
         out["train_s"].append(_diff(tr, kind))
         out["train_g"].append(torch.from_numpy(tr["g"]))
         out["val_s"].append(_diff(va, kind))
@@ -144,7 +143,7 @@ def _start_weights(m: Method, counts: torch.Tensor, n_seeds: int) -> torch.Tenso
         (len(counts),), 1 / len(counts), dtype=torch.float64)
     return a.expand(n_seeds, -1).clone()
 
-def sample_weights(groups: torch.Tensor, counts: torch.Tensor, alpha: torch.Tensor,
+def _sample_weights(groups: torch.Tensor, counts: torch.Tensor, alpha: torch.Tensor,
                    chi) -> torch.Tensor:
     """Each pair's weight in the robust loss (mean scale): ∂ loss / ∂ ℓ_i, read off `robust_loss` by
     autograd (it is linear in ℓ)."""
@@ -152,7 +151,7 @@ def sample_weights(groups: torch.Tensor, counts: torch.Tensor, alpha: torch.Tens
     L = group_losses(ell, groups, counts, "mean")
     return torch.autograd.grad(robust_loss(L, alpha, is_weights(counts, "mean"), chi).sum(), ell)[0]
 
-def ipo_closed_form(s: torch.Tensor, w: torch.Tensor, beta: float) -> torch.Tensor:
+def _ipo_closed_form(s: torch.Tensor, w: torch.Tensor, beta: float) -> torch.Tensor:
     "argmin_θ Σ w_i (⟨θ, s_i⟩ − 1/(2β))²: θ = (1/(2β)) (SᵀWS)⁻¹ SᵀW1, batched over leading dims."
     a = torch.einsum("...n,...nd,...ne->...de", w, s, s)
     b = torch.einsum("...n,...nd->...d", w, s)
@@ -206,8 +205,8 @@ def run_family(methods: list[Method], pb: Problem, iters: int | None = None, lr:
                 with torch.no_grad():
                     robust.update(robust.group_losses(_losses(loss, beta, pb.train_s, theta),
                                                       pb.train_g))
-                theta = ipo_closed_form(
-                    pb.train_s, sample_weights(pb.train_g, pb.counts, robust.alpha, chi), beta)
+                theta = _ipo_closed_form(
+                    pb.train_s, _sample_weights(pb.train_g, pb.counts, robust.alpha, chi), beta)
             if t % log_every == 0 or t == iters:
                 rows += _curve_rows(methods, pb, t, theta, robust.alpha)
     finally: torch.set_num_threads(threads)
@@ -217,7 +216,7 @@ def run_family(methods: list[Method], pb: Problem, iters: int | None = None, lr:
                                              avg_val_loss=vl.mean(axis=1))
 
 # %% ../nbs/04_synthetic.ipynb #2276db7a
-def reward_errors(pb: Problem, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def _reward_errors(pb: Problem, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-group reward error `[..., S, K]` of θ `[..., S, 4]`: absolute, and relative to the
     optimal expected reward."""
     errs, rels = [], []
@@ -244,7 +243,7 @@ def run_study(scenario: str = "iii", kind: str = "swapped", seeds=range(2021, 20
     for family in dict.fromkeys((m.loss, m.beta) for m in methods):
         ms = [m for m in methods if (m.loss, m.beta) == family]
         theta, alpha, curve = run_family(ms, pb, dpo_iters if family[0] == "dpo" else ipo_iters)
-        err, rel = reward_errors(pb, theta)
+        err, rel = _reward_errors(pb, theta)
         # rows in (method, seed) order
         last = curve[curve.iteration == curve.iteration.max()].reset_index(drop=True)
         finals.append(last.assign(family=family[0].upper(),

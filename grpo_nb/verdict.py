@@ -18,15 +18,14 @@ START = objective_entry(SFT).display
 "How tables and figures name the fold's SFT model (step 0 of every arm)."
 
 # %% auto #0
-__all__ = ['START', 'KEYS', 'SCORE_COLUMNS', 'CHUNK', 'MEASURES', 'LOSS_VIEWS', 'ALPHA', 'MC_BAND', 'ESCALATE', 'pair_scores',
-           'RecordError', 'read_run', 'read_records', 'resample', 'country_means', 'group_draws', 'measure_draws',
-           'family_alpha', 'decide', 'interval', 'mc_error', 'settled', 'at_level', 'fixed_countries', 'verdict_tables',
-           'loss_curves', 'entropy', 'manipulation_check']
+__all__ = ['START', 'KEYS', 'SCORE_COLUMNS', 'CHUNK', 'MEASURES', 'LOSS_VIEWS', 'ALPHA', 'MC_BAND', 'ESCALATE', 'RecordError',
+           'read_records', 'resample', 'interval', 'settled', 'verdict_tables', 'loss_curves', 'entropy',
+           'manipulation_check']
 
 # %% ../nbs/08b_verdict.ipynb #3029e522
 KEYS = ["question_id", "country"]
 
-def pair_scores(scores: pd.DataFrame, reference: pd.DataFrame, beta: float) -> pd.DataFrame:
+def _pair_scores(scores: pd.DataFrame, reference: pd.DataFrame, beta: float) -> pd.DataFrame:
     """Top vs every other option per record and scored step: `rejected`, `loss`, `reward_acc`,
     `logp_acc`."""
     ref = reference[KEYS + ["option", "logp"]].rename(columns={"logp": "ref"})
@@ -80,7 +79,7 @@ def _finite(frame: pd.DataFrame, fold: int, run: str, file: str) -> pd.DataFrame
 SCORE_COLUMNS = ["step", "question_id", "country", "option", "top", "logp", "letter_logp",
                  "similarity", "similarity_seq"]
 
-def read_run(records_dir, fold: int, name: str, seed: int, config: dict, checkpoints: int,
+def _read_run(records_dir, fold: int, name: str, seed: int, config: dict, checkpoints: int,
              n_records: int) -> dict:
     """One recorded run, checked against the spec: its `config`, `done`, `log` rows and `scores`;
     a `RecordError` naming fold, run and file for anything damaged, unfinished or inconsistent."""
@@ -183,7 +182,7 @@ def read_records(records_dir: str | os.PathLike) -> dict:
     for fold in found:
         info = _json(fold_dir(records, fold) / FOLD_INFO, fold, "-")
         infos.append(info)
-        sft = read_run(records, fold, SFT, spec["data_seed"], spec[SFT], spec["checkpoints"],
+        sft = _read_run(records, fold, SFT, spec["data_seed"], spec[SFT], spec["checkpoints"],
                        info["records"])
         start = sft["scores"][sft["scores"].step == sft["done"]["step"]].assign(step=0)
         options = start[["question_id", "country", "option", "top"]].sort_values(
@@ -196,7 +195,7 @@ def read_records(records_dir: str | os.PathLike) -> dict:
         for arm in [None] + arms:
             for seed in seeds:
                 name = SFT if arm is None else run_name(arm["name"], seed)
-                run = sft if arm is None else read_run(records, fold, name, seed, arm["config"],
+                run = sft if arm is None else _read_run(records, fold, name, seed, arm["config"],
                                                        spec["checkpoints"], info["records"])
                 _same_options(run["scores"], options, fold, name)
                 if arm is spec["arms"][0]: _validated(run["done"], countries, fold, name)
@@ -205,7 +204,7 @@ def read_records(records_dir: str | os.PathLike) -> dict:
                 steps = sorted(scores.step.unique())
                 tag = dict(fold=fold, method=method, seed=seed)
                 one = scores.drop_duplicates(["step", *KEYS])
-                for frame, out in ((pair_scores(scores, start, beta), "pairs"), (one, "records")):
+                for frame, out in ((_pair_scores(scores, start, beta), "pairs"), (one, "records")):
                     frames[out].append(frame.assign(**tag, checkpoint=frame.step.map(steps.index)))
                 if arm is None: continue
                 frames["train"].append(_train_rows(run["log"], countries).assign(**tag))
@@ -263,7 +262,7 @@ def resample(fold_of: np.ndarray, country_of: np.ndarray, n_seeds: int, n_boot: 
     np.add.at(U, (rows[:, :, None], np.arange(n_folds)[None, :, None], draws), 1)
     return W, U
 
-def country_means(sums, counts, fold_of, country_of, n_countries,
+def _country_means(sums, counts, fold_of, country_of, n_countries,
                   W, U) -> tuple[np.ndarray, np.ndarray]:
     """Per draw (rows of W, U): each method's and checkpoint's per-country means `[B, M, K, C]` and
     pooled means `[B, M, K]`."""
@@ -278,13 +277,13 @@ def country_means(sums, counts, fold_of, country_of, n_countries,
 CHUNK = 1000
 "Bootstrap draws drawn and computed at once (memory: draws × methods × checkpoints × records)."
 
-def group_draws(d: dict, group_of: np.ndarray | None = None, n_groups: int | None = None) -> dict:
-    """Means per group (default: country) and pooled, for the arrays of `measure_draws`: the point
+def _group_draws(d: dict, group_of: np.ndarray | None = None, n_groups: int | None = None) -> dict:
+    """Means per group (default: country) and pooled, for the arrays of `_measure_draws`: the point
     estimate, every bootstrap draw (in chunks of `CHUNK`) and one estimate per training seed."""
     group_of = d["country_of"] if group_of is None else group_of
     n_groups = d["n_countries"] if n_groups is None else n_groups
     F, S, R = int(d["fold_of"].max()) + 1, d["n_seeds"], len(d["counts"])
-    one = lambda w, u: country_means(d["sums"], d["counts"], d["fold_of"], group_of, n_groups,
+    one = lambda w, u: _country_means(d["sums"], d["counts"], d["fold_of"], group_of, n_groups,
                                      w, u)
     parts = [one(*resample(d["fold_of"], d["country_of"], S, min(CHUNK, d["n_boot"] - i),
                            d["seed"], i // CHUNK)) for i in range(0, d["n_boot"], CHUNK)]
@@ -293,7 +292,7 @@ def group_draws(d: dict, group_of: np.ndarray | None = None, n_groups: int | Non
             "per_seed": [one(np.ones((1, R)), np.eye(S)[None, None, s].repeat(F, 1) * S)
                          for s in range(S)]}
 
-def measure_draws(frame: pd.DataFrame, value: str, methods: Sequence[str], seeds: Sequence[int],
+def _measure_draws(frame: pd.DataFrame, value: str, methods: Sequence[str], seeds: Sequence[int],
                   countries: Sequence[str], n_boot: int = 20000, seed: int = 0) -> dict:
     """Per-country and pooled means of `value` for `methods` at every checkpoint of `frame`: the
     point estimate, `n_boot` two-level draws, and one estimate per training seed (each a pair of
@@ -303,7 +302,7 @@ def measure_draws(frame: pd.DataFrame, value: str, methods: Sequence[str], seeds
     d = {"sums": sums, "counts": counts, "fold_of": fold_of, "country_of": country_of,
          "n_countries": len(countries), "n_seeds": len(seeds), "n_boot": n_boot, "seed": seed,
          "checkpoints": sorted(frame.checkpoint.unique())}
-    return {**d, **group_draws(d)}
+    return {**d, **_group_draws(d)}
 
 # %% ../nbs/08b_verdict.ipynb #2bb19f17
 MEASURES = {
@@ -333,13 +332,13 @@ LOSS_VIEWS = {
 ALPHA = 0.05
 "The family-wise error rate of each family (primary; secondary), split over it by Bonferroni."
 
-def family_alpha(role: str, n_arms: int) -> float:
+def _family_alpha(role: str, n_arms: int) -> float:
     """Each comparison's two-sided level: `ALPHA` over the comparisons of its `role`'s family, one
     per measure of that role and compared arm (Bonferroni)."""
     size = sum(m["role"] == role for m in (*MEASURES.values(), *LOSS_VIEWS.values()))
     return ALPHA / (size * n_arms)
 
-def decide(lo: float, hi: float, margin: float, lower_is_better: bool = True) -> str:
+def _decide(lo: float, hi: float, margin: float, lower_is_better: bool = True) -> str:
     "The decision for an arm − baseline interval [lo, hi] (the rule above)."
     if (hi < 0) if lower_is_better else (lo > 0): return "better"
     if (lo > 0) if lower_is_better else (hi < 0): return "worse"
@@ -351,7 +350,7 @@ def interval(draws: np.ndarray, alpha: float = ALPHA) -> tuple[float, float]:
     lo, hi = np.nanpercentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)])
     return float(lo), float(hi)
 
-def mc_error(draws: np.ndarray, q: float) -> float:
+def _mc_error(draws: np.ndarray, q: float) -> float:
     """Monte Carlo standard error of the q-quantile of the draws: the distribution-free 95 %
     interval of that quantile (order statistics n·q ± 1.96·√(n·q·(1 − q))), over 2 × 1.96."""
     x = np.sort(draws[~np.isnan(draws)])
@@ -368,12 +367,12 @@ cannot tell apart."""
 def settled(lo: float, hi: float, lo_mc: float, hi_mc: float, margin: float,
             lower_is_better: bool = True) -> str:
     "The decision for [lo, hi] unless the bounds' Monte Carlo errors can change it: `unsettled`."
-    found = {decide(lo + i * MC_BAND * lo_mc, hi + j * MC_BAND * hi_mc, margin, lower_is_better)
+    found = {_decide(lo + i * MC_BAND * lo_mc, hi + j * MC_BAND * hi_mc, margin, lower_is_better)
              for i in (-1, 0, 1) for j in (-1, 0, 1)}
     return found.pop() if len(found) == 1 else "unsettled: " + " or ".join(sorted(found))
 
 # %% ../nbs/08b_verdict.ipynb #b5299e2c
-def at_level(avg: np.ndarray, worst: np.ndarray, level: np.ndarray) -> np.ndarray:
+def _at_level(avg: np.ndarray, worst: np.ndarray, level: np.ndarray) -> np.ndarray:
     """`worst` where `avg` first falls to `level` along the last axis (linear between checkpoints);
     NaN if never."""
     out = np.full(level.shape, np.nan)
@@ -392,7 +391,7 @@ def _diff_row(point: float, boot: np.ndarray, per_seed, margin: float, lower_is_
               alpha: float) -> dict:
     "An arm − baseline comparison: estimate, interval at level 1 − α, MC errors, decision."
     lo, hi = interval(boot, alpha)
-    lo_mc, hi_mc = mc_error(boot, alpha / 2), mc_error(boot, 1 - alpha / 2)
+    lo_mc, hi_mc = _mc_error(boot, alpha / 2), _mc_error(boot, 1 - alpha / 2)
     detectable = (norm.ppf(1 - alpha / 2) + norm.ppf(0.8)) * np.nanstd(boot)
     return {"diff": float(point), "lo": lo, "hi": hi, "alpha": alpha, "lo_mc": lo_mc,
             "hi_mc": hi_mc, "boot_median": float(np.nanmedian(boot)),
@@ -400,7 +399,7 @@ def _diff_row(point: float, boot: np.ndarray, per_seed, margin: float, lower_is_
             "draws": int(np.isfinite(boot).sum()),
             "decision": settled(lo, hi, lo_mc, hi_mc, margin, lower_is_better)}
 
-def fixed_countries(frames: dict) -> dict[int, str]:
+def _fixed_countries(frames: dict) -> dict[int, str]:
     """Per fold, the pre-declared country: the highest validation loss under the baseline at the end
     of training (mean over its seeds; no held-out record read)."""
     val = frames["val"][frames["val"].method == frames["arms"][0]]
@@ -414,7 +413,7 @@ def verdict_tables(frames: dict, n_boot: int = 20000, seed: int = 0) -> dict:
     if len(arms) < 2: raise ValueError("the records hold no arm to compare with the baseline yet")
     # the family is every declared arm, recorded or pending
     declared = len(frames["spec"]["arms"]) - 1
-    alpha = {role: family_alpha(role, declared) for role in ("primary", "secondary")}
+    alpha = {role: _family_alpha(role, declared) for role in ("primary", "secondary")}
     for value in MEASURES:
         found, per = _end_rows(frames, value, n_boot, seed, alpha)
         if any(r["decision"].startswith("unsettled") for r in found):
@@ -424,7 +423,7 @@ def verdict_tables(frames: dict, n_boot: int = 20000, seed: int = 0) -> dict:
     if any(r["decision"].startswith("unsettled") for r in matched):
         matched = loss_curves(frames, ESCALATE * n_boot, seed, alpha["secondary"])[1]
     return {"decisions": rows + matched, "per_country": pd.DataFrame(per_country),
-            "curves": curves, "fixed": fixed_countries(frames), "arms": arms, "n_boot": n_boot,
+            "curves": curves, "fixed": _fixed_countries(frames), "arms": arms, "n_boot": n_boot,
             "seed": seed}
 
 def _end_rows(frames: dict, value: str, n_boot: int, seed: int, alpha: dict) -> tuple:
@@ -436,7 +435,7 @@ def _end_rows(frames: dict, value: str, n_boot: int, seed: int, alpha: dict) -> 
     frame = frames[m["frame"]]
     # each method's end
     frame = frame[frame.checkpoint == frame.groupby("method").checkpoint.transform("max")]
-    d = measure_draws(frame.assign(checkpoint=0), value, methods, seeds, countries, n_boot,
+    d = _measure_draws(frame.assign(checkpoint=0), value, methods, seeds, countries, n_boot,
                       seed)
     # [method, country], [B, method, country]
     point, boot = d["point"][0][0, :, 0], d["boot"][0][:, :, 0]
@@ -464,9 +463,9 @@ def _end_rows(frames: dict, value: str, n_boot: int, seed: int, alpha: dict) -> 
 
 def _loss_views(frames: dict, d: dict, methods: Sequence[str], alpha: float) -> list[dict]:
     "The pre-declared country's and the average held-out loss at the end, each arm − baseline."
-    fixed = fixed_countries(frames)
+    fixed = _fixed_countries(frames)
     chosen = np.array([frames["countries"].index(fixed[f]) for f in d["fold_of"]])
-    g = group_draws(d, (d["country_of"] != chosen).astype(int), 2)   # group 0: the fixed country
+    g = _group_draws(d, (d["country_of"] != chosen).astype(int), 2)   # group 0: the fixed country
     views = {"loss_fixed": (g["point"][0][0, :, 0, 0], g["boot"][0][:, :, 0, 0],
                             [s[0][0, :, 0, 0] for s in g["per_seed"]]),
              "loss_average": (d["point"][1][0, :, 0], d["boot"][1][:, :, 0],
@@ -488,7 +487,7 @@ def loss_curves(frames: dict, n_boot: int = 20000, seed: int = 0,
     """Worst-country and average held-out loss per arm and checkpoint (95 % intervals), and each
     arm's comparison with the baseline at matched average loss (at level 1 − `alpha`)."""
     arms = frames["arms"]
-    d = measure_draws(frames["pairs"], "loss", arms, frames["spec"]["arms"][0]["seeds"],
+    d = _measure_draws(frames["pairs"], "loss", arms, frames["spec"]["arms"][0]["seeds"],
                       frames["countries"], n_boot, seed)
     curves = []
     for i, method in enumerate(arms):
@@ -502,7 +501,7 @@ def loss_curves(frames: dict, n_boot: int = 20000, seed: int = 0,
     def matched(means, j):
         worst, avg = means[0].max(-1)[:, [0, j]], means[1][:, [0, j]]  # [B, 2, checkpoint]
         level = avg[:, :, -1].max(1)  # L*: the higher final average of the two
-        return level, np.stack([at_level(avg[:, i], worst[:, i], level) for i in range(2)], 1)
+        return level, np.stack([_at_level(avg[:, i], worst[:, i], level) for i in range(2)], 1)
     v, rows = LOSS_VIEWS["loss_matched"], []
     for j, arm in enumerate(arms[1:], start=1):
         (level, at), (b_level, b_at) = matched(d["point"], j), matched(d["boot"], j)

@@ -131,10 +131,17 @@ MODEL_STACK = ("torch", "transformers", "peft", "accelerate", "bitsandbytes", "d
 
 def without_model_stack(folder) -> dict:
     """An environment whose Python processes cannot import the model stack: a `sitecustomize` on
-    PYTHONPATH marks each module of `MODEL_STACK` as absent (importing it raises ImportError)."""
+    PYTHONPATH puts a finder first on `sys.meta_path` that refuses each module of `MODEL_STACK`
+    (importing it raises ModuleNotFoundError, as where it is not installed)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "sitecustomize.py").write_text(
-        f"import sys\nfor name in {MODEL_STACK!r}: sys.modules[name] = None\n")
+        "import sys\n"
+        f"BLOCKED = {MODEL_STACK!r}\n"
+        "class Refuse:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in BLOCKED:\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r} (the model stack is blocked)')\n"
+        "sys.meta_path.insert(0, Refuse())\n")
     return {"PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))}
 
 
