@@ -265,7 +265,7 @@ def test_own_objective_through_the_notebook(own):
     out, data, model, stage, env = own
     run = out / "tempered"
     r = papermill("gripo", out / "gripo_tempered.ipynb", [
-        "-p", "objective", "gr-tempered", "-y", "options: {temperature: 4.0}", "-p", "eta", "0.5",
+        "-p", "objective", "gr-tempered", "-y", "options: {temperature: 4.0}", "-p", "eta", "0.002",
         "-p", "data", str(data), "-p", "model", model, "-p", "out_dir", str(run),
         "-p", "sft_dir", str(out / "sft"), *pm_params(stage)], env=env)
     assert r.returncode == 0, ran(r)
@@ -276,14 +276,15 @@ def test_own_objective_through_the_notebook(own):
     k = len(cfg["countries"])
     alpha = lambda rec: torch.tensor([rec[f"rewards_train/weights_{g}"] for g in range(k)],
                                      dtype=torch.float64)
-    start = torch.full((k,), 1 / k, dtype=torch.float64)
+    start, mattered = torch.full((k,), 1 / k, dtype=torch.float64), []
     for before, rec in zip([None] + steps, steps):
         loss = torch.tensor([rec[f"group_loss/train_{g}"] for g in range(k)], dtype=torch.float64)
         prior = start if before is None else alpha(before)
         expected = update_log_weights(prior.log(), loss / 4.0, rec["eta"]).exp()
         untempered = update_log_weights(prior.log(), loss, rec["eta"]).exp()
         assert torch.allclose(alpha(rec), expected, atol=1e-6), (alpha(rec), expected)
-        assert not torch.allclose(expected, untempered, atol=1e-6)    # the temperature mattered
+        mattered.append(not torch.allclose(expected, untempered, atol=1e-4))
+    assert all(mattered), "the temperature did not change the weights: a weak check"   # η small enough
 
 
 def test_own_data_sweep_and_figures(own):
