@@ -173,8 +173,7 @@ def _reference_key(model, splits: dict, precision: str = "fp32", per_row: int = 
     """Names a reference pass: the starting weights (LoRA adapters excluded), every pair's token
     ids, the dtype, the compute precision and the pairs per row (both change the last bits)."""
     h = hashlib.blake2b(digest_size=20)
-    # one-row fp32: the keys of before
-    if precision != "fp32" or per_row: h.update(f"{precision} {per_row}".encode())
+    h.update(f"{precision} {per_row}".encode())
     for name, p in model.named_parameters():
         if "lora_" in name: continue
         h.update(name.encode())

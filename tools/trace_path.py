@@ -15,6 +15,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 PKG = str(ROOT / "grpo_nb")
 WATCH = ("load_pairs", "validate", "objective_entry", "make_objective", "build", "prepare")
+"The functions counted by name (their module and class shown); objectives' constructors too."
 
 
 class FirstStep(Exception):
@@ -69,6 +70,9 @@ def main() -> None:
     for name in WATCH:
         hits = {f"{m}.{q}": n for (m, q), n in calls.items() if q.split(".")[-1] == name}
         print(f"  {name}: {sum(hits.values())} call(s) {hits if hits else ''}")
+    built = {f"{m}.{q}": n for (m, q), n in calls.items()
+             if m == "objectives" and q.endswith("__init__")}
+    print(f"  objectives constructed: {built}")
 
 
 if __name__ == "__main__":
