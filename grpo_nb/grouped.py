@@ -228,8 +228,8 @@ def _load_grouped_pairs(source: str | os.PathLike, groups: Sequence[str] = (), s
     records = pd.DataFrame({"country": [names[i] for i in keep],
                             "question_id": [prompt_id.setdefault(_prompt_key(p), len(prompt_id))
                                             for p in ds["prompt"]]})
-    split = _assign_splits(records, ds["split"] if "split" in ds.column_names else None, seed, fracs,
-                          folds, fold)
+    given = ds["split"] if "split" in ds.column_names else None
+    split = _assign_splits(records, given, seed, fracs, folds, fold)
     features = datasets.Features({**{c: ds.features[c] for c in ("prompt", "chosen", "rejected")},
                                   "group": datasets.ClassLabel(names=groups),
                                   "group_name": datasets.Value("string"),
