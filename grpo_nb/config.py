@@ -79,7 +79,9 @@ class TrainConfig:
     weight_decay: float = knob(0.0)
     beta: float = knob(0.01)
     label_smoothing: float = knob(0.0)
-    eta: float | str = knob("auto", 5e-7)   # GR step size; "auto": √(2 ln K / T) / M (auto_eta)
+    # GR step size; "auto": √(2 ln K / T) / M (auto_eta). Unused by SFT and IPO, whose configs
+    # (and the cross-fit's records of them) hold the paper's value
+    eta: float | str = knob({"sft": 5e-7, "ipo": 5e-7, "gr-ipo": "auto"}, 5e-7)
     chi: float = knob(1.0)                  # GR/IS trade-off for gr-* objectives (1 = pure GR)
     options: dict = knob({})                # the objective's own hyper-parameters (its options)
     batch_size: int = knob(16, 8)           # pairs per micro-batch
