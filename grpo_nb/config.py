@@ -167,7 +167,7 @@ class TrainConfig:
 # %% ../nbs/02d_config.ipynb #8ad99876
 def stage_defaults(stage: str, setting: str = "cpu") -> dict:
     """Every field's value for `stage` (one of `STAGES`) in `setting` ('cpu': the CPU study;
-    'paper': Table 2's), from the fields' `knob`s."""
+    'paper': Table 2's), as each field's `knob` gives it."""
     if stage not in STAGES: bad(f"unknown stage {stage!r}; one of {list(STAGES)}")
     if setting not in SETTINGS: bad(f"unknown setting {setting!r}; one of {list(SETTINGS)}")
     def value(v): return copy.deepcopy(v[stage] if _per_stage(v) else v)

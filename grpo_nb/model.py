@@ -173,7 +173,7 @@ def load_policy(name: str = DEFAULT_MODEL, lora: bool | LoraConfig = False,
     try:
         model = AutoModelForCausalLM.from_pretrained(
             path, dtype=dtype, attn_implementation=ATTENTION,
-            **(dict(_quantization_config=bnb, device_map={"": str(device)}) if bnb else {}))
+            **(dict(quantization_config=bnb, device_map={"": str(device)}) if bnb else {}))
     except Exception as e:
         raise ModelError(f"could not load model {name!r} from {path} ({type(e).__name__}: "
                          f"{str(e)[:300]}); a truncated or partial download? Re-save the folder, "

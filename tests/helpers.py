@@ -13,6 +13,8 @@ TINY_COUNTRIES = ["-y", "countries: [China, Nigeria]"]
 PARAMETERISED = ["bench_throughput", "crossfit", "fig_goqa", "fig_synthetic", "gripo", "ipo", "sft",
                  "sweep", "verdict"]
 "The notebooks papermill runs with parameters (their `parameters` cell)."
+MODEL_STACK = ("torch", "transformers", "peft", "accelerate", "bitsandbytes", "datasets")
+"What the analysis (records, verdict, report, plots) must run without."
 
 
 def sh(cmd: list[str], **kw) -> subprocess.CompletedProcess:
@@ -28,12 +30,12 @@ def papermill(nb: str, out: Path, params: list[str], env: dict | None = None,
               env={**os.environ, **(env or {})}, **kw)
 
 
-def ran(r: subprocess.CompletedProcess) -> str:
-    """An assertion message for a command that should have succeeded: its output's tail; papermill
-    only warns about a parameter no `parameters` cell takes, so that is checked here too."""
+def succeeded(r: subprocess.CompletedProcess) -> None:
+    """Assert a papermill run (or any command) succeeded, with its output's tail; papermill only
+    warns about a parameter no `parameters` cell takes, so that fails here too."""
     text = r.stdout + r.stderr
     assert "Passed unknown parameter" not in text, "papermill found no 'parameters' cell"
-    return text[-6000:]
+    assert r.returncode == 0, text[-6000:]
 
 
 def pm_params(params: dict) -> list[str]:

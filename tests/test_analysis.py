@@ -4,7 +4,7 @@ import subprocess, sys
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import MODEL_STACK, ROOT
 
 RECORDS = ROOT / "results" / "goqa_crossfit"
 
@@ -18,7 +18,7 @@ def test_analysis_imports_no_model_stack():
     assert r.returncode == 0, r.stderr[-3000:]
     imported = {line.split("|")[-1].strip() for line in r.stderr.splitlines()
                 if line.startswith("import time:")}
-    assert not {"torch", "transformers", "peft", "accelerate", "datasets"} & imported
+    assert not set(MODEL_STACK) & imported
 
 
 @pytest.mark.slow
