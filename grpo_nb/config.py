@@ -3,15 +3,14 @@
 # %% ../nbs/02d_config.ipynb #c0f1a2b6
 from __future__ import annotations
 import copy
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Sequence
 
 from .objectives import objective_entry
 
 # %% auto #0
 __all__ = ['STAGES', 'SETTINGS', 'TAGS', 'DEFAULT_MODEL', 'PAPER_MODEL', 'QUANTIZE', 'PRECISIONS', 'ParameterError', 'bad',
-           'knob', 'TrainConfig', 'stage_defaults', 'tagged', 'field_defaults', 'config_dict', 'stage_of',
-           'stage_config']
+           'knob', 'TrainConfig', 'stage_defaults', 'tagged', 'config_dict', 'stage_of', 'stage_config']
 
 # %% ../nbs/02d_config.ipynb #c0f1a2b8
 class ParameterError(ValueError):
@@ -178,12 +177,6 @@ def tagged(tag: str) -> tuple[str, ...]:
     if tag not in TAGS: raise KeyError(f"unknown tag {tag!r}; one of {list(TAGS)}")
     return tuple(f.name for f in fields(TrainConfig) if tag in f.metadata["tags"])
 
-def field_defaults() -> dict:
-    """Every field's default (`TrainConfig()`'s values): what a run recorded before a field existed
-    ran with."""
-    return {f.name: f.default if f.default is not MISSING else f.default_factory()
-            for f in fields(TrainConfig)}
-
 def config_dict(cfg: TrainConfig) -> dict:
     "`cfg` as saved in config.json (countries as a list)."
     return {**asdict(cfg), "countries": list(cfg.countries)}
@@ -203,7 +196,7 @@ def stage_config(stage: str, setting: str = "cpu", **params) -> TrainConfig:
     if unknown: raise ParameterError(f"bad parameter(s) {unknown}: TrainConfig has no such field")
     given = {k: v for k, v in params.items() if v is not None}
     cfg = TrainConfig(**{**stage_defaults(stage, setting), **given})
-    if stage_of(cfg.objective) != stage:
-        bad(f"objective {cfg.objective!r} belongs to the {stage_of(cfg.objective)} stage, "
-            f"not {stage}")
+    belongs = stage_of(cfg.objective)
+    if belongs != stage:
+        bad(f"objective {cfg.objective!r} belongs to the {belongs} stage, not {stage}")
     return cfg

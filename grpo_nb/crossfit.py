@@ -135,7 +135,8 @@ def _fields(cfg: TrainConfig) -> dict:
     "A config's fields as the spec holds them: JSON values, without the bookkeeping."
     from dataclasses import asdict
     fields = json.loads(json.dumps({**asdict(cfg), "countries": list(cfg.countries)}))
-    return {k: v for k, v in fields.items() if k not in tagged("per_run")}
+    per_run = tagged("per_run")
+    return {k: v for k, v in fields.items() if k not in per_run}
 
 # %% ../nbs/08_crossfit.ipynb #2cfedfb9
 def _heldout_records(cfg: TrainConfig) -> pd.DataFrame:

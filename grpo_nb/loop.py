@@ -140,7 +140,8 @@ class Learner:
 
     def fit(self) -> dict:
         "Train to the end of the budget; the last evaluation record."
-        s, n_train, per_step = self.state, len(self.splits["train"]["group"]), self._per_step
+        s, n_train = self.state, len(self.splits["train"]["group"])
+        per_step = self.cfg.batch_size * self.cfg.grad_accum
         if not s.evals:   # a new run: the objective sets η from the first epoch's batches
             first = epoch_order(self.cfg, n_train, 0)
             s.start_record = self.objective.start(
@@ -160,9 +161,6 @@ class Learner:
                 s.pos = 0
         self.emit("after_fit")
         return self.last
-
-    @property
-    def _per_step(self) -> int: return self.cfg.batch_size * self.cfg.grad_accum
 
     def step(self) -> None:
         "One optimiser step on `self.batch`; its record in `self.rec`."

@@ -33,7 +33,7 @@ class Objective:
         return cls()
 
     @classmethod
-    def settings(cls, cfg) -> dict:
+    def option_values(cls, cfg) -> dict:
         "Its `options`, with what `cfg.options` sets."
         return {**cls.options, **cfg.options}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json, os
 from pathlib import Path
 
-from .config import field_defaults, tagged
+from .config import TrainConfig, config_dict, tagged
 from .objectives import objective_entry
 
 # %% auto #0
@@ -82,7 +82,8 @@ def check_spec(records_dir: str | os.PathLike, spec: dict) -> list[str]:
 def _as_now(spec: dict) -> dict:
     """`spec` with every config field added to TrainConfig since it was recorded, at its default:
     what a run recorded before the field existed ran with (fields that differ per run aside)."""
-    added = {k: v for k, v in field_defaults().items() if k not in tagged("per_run")}
+    per_run = tagged("per_run")
+    added = {k: v for k, v in config_dict(TrainConfig()).items() if k not in per_run}
     def config(c: dict) -> dict: return json.loads(json.dumps({**added, **c}))
     out = {**spec, "arms": [{**a, "config": config(a["config"])} for a in spec.get("arms", [])]}
     if SFT in spec: out[SFT] = config(spec[SFT])

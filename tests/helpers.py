@@ -64,6 +64,11 @@ def in_parallel(fn, items: list) -> dict:
         return dict(zip(items, pool.map(fn, items)))
 
 
+def on_pythonpath(folder: Path) -> dict:
+    "The environment whose Python processes import from `folder` first."
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))}
+
+
 def fresh(path: Path) -> Path:
     "`path` as an empty folder."
     import shutil

@@ -6,7 +6,8 @@ import json, os, re, shutil, sys
 import pytest
 
 from tests.helpers import (BIN, MODEL_STACK, OUT, ROOT, STUDY_TINY, TINY_COUNTRIES, fresh,
-                           markdown_outputs, papermill, pm_params, printed, sh, succeeded)
+                           markdown_outputs, on_pythonpath, papermill, pm_params, printed, sh,
+                           succeeded)
 
 pytestmark = pytest.mark.slow
 
@@ -145,7 +146,7 @@ def without_model_stack(folder) -> dict:
         "        if name.split('.')[0] in BLOCKED:\n"
         "            raise ModuleNotFoundError(f'No module named {name!r} (the model stack is blocked)')\n"
         "sys.meta_path.insert(0, Refuse())\n")
-    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))}
+    return on_pythonpath(folder)
 
 
 @pytest.mark.data
@@ -210,7 +211,7 @@ class Tempered(GroupRobust):
     @classmethod
     def from_config(cls, cfg, counts, base):
         objective = super().from_config(cfg, counts, base)
-        objective.temperature = cls.settings(cfg)["temperature"]
+        objective.temperature = cls.option_values(cfg)["temperature"]
         return objective
 
     def update(self, group_loss): return super().update(group_loss / self.temperature)
@@ -228,7 +229,7 @@ def installed_objective(site) -> dict:
     dist.mkdir(exist_ok=True)
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: tempered-objective\nVersion: 0.1\n")
     (dist / "entry_points.txt").write_text("[grpo_nb.objectives]\ngr-tempered = tempered_objective\n")
-    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+    return on_pythonpath(site)
 
 
 @pytest.fixture(scope="module")
