@@ -13,6 +13,7 @@ requirements = cfg.get("requirements", "").split()
 dev_requirements = cfg.get("dev_requirements", "").split()
 bench_requirements = cfg.get("bench_requirements", "").split()
 qlora_requirements = cfg.get("qlora_requirements", "").split()
+trl_requirements = cfg.get("trl_requirements", "").split()
 
 setuptools.setup(
     name=cfg["lib_name"],
@@ -36,7 +37,8 @@ setuptools.setup(
     include_package_data=True,
     python_requires=">=" + cfg["min_python"],
     install_requires=requirements,
-    extras_require={"dev": dev_requirements, "bench": bench_requirements, "qlora": qlora_requirements},
+    extras_require={"dev": dev_requirements, "bench": bench_requirements, "qlora": qlora_requirements,
+                    "trl": trl_requirements},
     entry_points={"nbdev": [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"],
                   "console_scripts": cfg.get("console_scripts", "").split()},
     zip_safe=False,
