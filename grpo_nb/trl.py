@@ -2,7 +2,7 @@
 
 # %% ../nbs/09_trl.ipynb #91239024
 from __future__ import annotations
-import os
+import math, os
 from dataclasses import dataclass, field
 
 import datasets
@@ -10,6 +10,7 @@ import torch
 from transformers import TrainerCallback
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, get_last_checkpoint
 from trl import DPOConfig, DPOTrainer
+from trl import __version__ as trl_version
 
 from .losses import pair_loss
 from .objectives import GroupRobust, Preference
@@ -17,7 +18,7 @@ from .grouped import PairsError
 from .runs import atomic_write
 
 TESTED_TRL = "trl>=1.16,<1.17"
-"The TRL versions this module is tested with (settings.ini's dev extra pins the same range)."
+"The TRL versions this module is tested with (settings.ini's extras pin the same range)."
 LOSS_TYPES = {"sigmoid": "dpo", "ipo": "ipo"}
 "TRL's `loss_type` → the preference loss its group-robust form weighs (GR-DPO, GR-IPO)."
 GROUP_ID = "group_index"
@@ -30,7 +31,7 @@ ETA_KEY = "group_eta"
 
 def group_key(metric: str, group: str = "") -> str:
     """The log key of a per-group `metric` ('weight', 'loss', 'accuracy') of `group`, or (no
-    group) of the worst group; TRL prefixes evaluation keys with 'eval_'."""
+    group) of the worst group; in evaluation prefixed as `evaluate` says ('eval_', ...)."""
     return f"group_{metric}/{group}" if group else f"worst_group_{metric}"
 
 # %% auto #0
@@ -42,6 +43,7 @@ __all__ = ['TESTED_TRL', 'LOSS_TYPES', 'GROUP_ID', 'STATE_FILE', 'ETA_KEY', 'gro
 class GroupRobustDPOConfig(DPOConfig):
     """TRL's `DPOConfig` and the group-robust knobs. `loss_type` 'sigmoid' trains GR-DPO, 'ipo'
     GR-IPO; η, χ and the groups are grpo_nb's (`objectives.GroupRobust`)."""
+    # a number or 'auto'; typed `str` so that TRL's command-line parser takes both
     eta: str = field(default="auto", metadata={"help": (
         "Step size η of the group weights' exponentiated-gradient update (a number >= 0; 0 keeps "
         "them uniform), or 'auto': sqrt(2 ln K / T) / M from the worst possible step's loss.")})
@@ -56,13 +58,21 @@ class GroupRobustDPOConfig(DPOConfig):
 
     def __post_init__(self):
         super().__post_init__()
+        def number(v):
+            return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
         if isinstance(self.eta, str) and self.eta != "auto":
             try: self.eta = float(self.eta)      # the command line (TrlParser) gives text
             except ValueError: pass
-        if self.eta != "auto" and not (isinstance(self.eta, (int, float)) and self.eta >= 0):
-            raise ValueError(f"eta must be a number >= 0 or 'auto', got {self.eta!r}")
-        if not (isinstance(self.chi, (int, float)) and 0 <= self.chi <= 1):
+        if self.eta != "auto" and not (number(self.eta) and self.eta >= 0):
+            raise ValueError(f"eta must be a finite number >= 0 or 'auto', got {self.eta!r}")
+        if not (number(self.chi) and 0 <= self.chi <= 1):
             raise ValueError(f"chi must be in [0, 1], got {self.chi!r}")
+        if self.groups is not None:
+            names = [str(g) for g in self.groups]
+            if not names:
+                raise ValueError("groups is empty: name the groups in order, or leave it None")
+            if len(set(names)) != len(names):
+                raise ValueError(f"groups names a group twice: {self.groups}")
         if len(self.loss_type) != 1 or self.loss_type[0] not in LOSS_TYPES:
             raise ValueError(f"loss_type {self.loss_type} is not supported by group-robust "
                              f"training: one of {list(LOSS_TYPES)} ('sigmoid': GR-DPO, 'ipo': "
@@ -75,42 +85,62 @@ class GroupRobustDPOConfig(DPOConfig):
                                  f"training (only {plain!r})")
 
 # %% ../nbs/09_trl.ipynb #72981562
+def _column(ds: datasets.Dataset, column: str, split: str) -> list:
+    "The values of `ds`'s group `column` as plain Python (whatever format `ds` is set to)."
+    if column not in ds.column_names:
+        raise PairsError(f"the {split} dataset has no group column {column!r} (its columns: "
+                         f"{ds.column_names}); group_column names the column of each pair's group")
+    return ds.with_format(None)[column][:]
+
+def _counts(ids: list[int], names: list[str], where: str) -> torch.Tensor:
+    "Each group's number of `ids`; a group with none is refused, naming it and `where`."
+    counts = torch.bincount(torch.tensor(ids, dtype=torch.long), minlength=len(names))
+    if (counts == 0).any():
+        raise PairsError(f"group {names[int((counts == 0).nonzero()[0])]!r} has no pairs {where}")
+    return counts
+
 def group_names(ds: datasets.Dataset, column: str, groups=None) -> list[str]:
     """The groups of `ds`'s `column` in id order: `groups` if given, else a ClassLabel's names,
     else its distinct values sorted."""
-    if column not in ds.column_names:
-        raise PairsError(f"the training dataset has no group column {column!r} (its columns: "
-                         f"{ds.column_names}); set group_column to the column naming each pair's "
-                         "group")
-    if groups: return [str(g) for g in groups]
+    values = _column(ds, column, "training")
+    if groups is not None: return [str(g) for g in groups]
     feature = ds.features[column]
     if isinstance(feature, datasets.ClassLabel): return list(feature.names)
-    values = {v for v in ds[column] if v is not None}
-    return [str(v) for v in sorted(values)]
+    return [str(v) for v in sorted({v for v in values if v is not None})]
 
 def with_group_ids(ds: datasets.Dataset, column: str, names: list[str], split: str,
                    need_all: bool = False) -> datasets.Dataset:
     """`ds` with the column `GROUP_ID`: each pair's group's position in `names`; a pair without a
     group, or of another group, is refused naming its row (and, `need_all`, a group without
     pairs)."""
-    if column not in ds.column_names:
-        raise PairsError(f"the {split} dataset has no group column {column!r} (its columns: "
-                         f"{ds.column_names})")
-    feature, index = ds.features[column], {n: i for i, n in enumerate(names)}
+    values, feature = _column(ds, column, split), ds.features[column]
     labels = feature.names if isinstance(feature, datasets.ClassLabel) else None
-    ids = []
-    for row, v in enumerate(ds[column]):
-        name = None if v is None else labels[v] if labels else str(v)
+    index, ids = {n: i for i, n in enumerate(names)}, []
+    for row, v in enumerate(values):
+        if v is None or labels and v < 0:                     # a ClassLabel's -1: no label
+            raise PairsError(f"row {row} of the {split} dataset has no group")
+        name = labels[v] if labels else str(v)
         if name not in index:
             raise PairsError(f"row {row} of the {split} dataset: group {name!r} is not one of the "
                              f"groups {names}")
         ids.append(index[name])
-    counts = torch.bincount(torch.tensor(ids, dtype=torch.long), minlength=len(names))
-    if need_all and (counts == 0).any():
-        raise PairsError(f"group {names[int((counts == 0).nonzero()[0])]!r} has no pairs in the "
-                         f"{split} split")
+    if need_all: _counts(ids, names, f"in the {split} split")
     if GROUP_ID in ds.column_names: ds = ds.remove_columns(GROUP_ID)
     return ds.add_column(GROUP_ID, ids)
+
+def _eval_with_group_ids(eval_dataset, column: str, names: list[str]):
+    """Evaluation data (a dataset, a dict of them, or the name of one already prepared) with the
+    group ids."""
+    if eval_dataset is None or isinstance(eval_dataset, str): return eval_dataset
+    if isinstance(eval_dataset, dict):
+        return {k: _one_eval(v, column, names, f"eval {k!r}") for k, v in eval_dataset.items()}
+    return _one_eval(eval_dataset, column, names, "eval")
+
+def _one_eval(ds, column: str, names: list[str], split: str) -> datasets.Dataset:
+    if not isinstance(ds, datasets.Dataset):
+        raise TypeError(f"the {split} dataset must be a datasets.Dataset (each pair's group is "
+                        f"read from it), got {type(ds).__name__}")
+    return with_group_ids(ds, column, names, split)
 
 # %% ../nbs/09_trl.ipynb #ed9beddd
 class _WithGroups:
@@ -121,14 +151,146 @@ class _WithGroups:
         batch[GROUP_ID] = torch.tensor([e[GROUP_ID] for e in examples], dtype=torch.long)
         return batch
 
-class _StartWeights(TrainerCallback):
-    "Sets η when a new run begins (TRL's state knows its planned steps only then)."
+class _StartGroupWeights(TrainerCallback):
+    "Starts the group weights when a new run begins (TRL's state knows its planned steps then)."
     def __init__(self, trainer): self.trainer = trainer
     def on_train_begin(self, args, state, control, **kwargs):
-        if state.global_step == 0: self.trainer.start_weights(state.max_steps)
+        if state.global_step == 0: self.trainer.start_group_weights(state.max_steps)
 
-# %% ../nbs/09_trl.ipynb #611224be
-class GroupRobustDPOTrainer(DPOTrainer):
+# %% ../nbs/09_trl.ipynb #a8f36048
+class _GroupRobustLoss:
+    """The trainer's loss: TRL's `_compute_loss` runs as it does; the pairs' scores are rebuilt
+    from its forward, the group losses move α (training) and weigh the loss."""
+    def _compute_loss(self, model, inputs, return_outputs):
+        groups = inputs.pop(GROUP_ID)
+        # TRL's forward runs as it does; its outputs (the policy's, then the reference's unless
+        # precomputed) are kept as they pass, so the pairs' scores come without a second forward
+        outputs, models = [], [model] + ([self.ref_model] if self.ref_model is not None else [])
+        hooks = [self.accelerator.unwrap_model(m).register_forward_hook(
+                 lambda module, args, out: outputs.append(out)) for m in models]
+        try: result = super()._compute_loss(model, inputs, return_outputs)
+        finally:
+            for h in hooks: h.remove()
+        chosen, rejected = self._log_ratios(outputs, inputs)
+        correct = chosen > rejected
+        if self.loss_types[0] == "ipo":           # TRL's IPO: per completion token
+            lengths = inputs["completion_mask"].sum(dim=1).clamp(min=1.0).chunk(2)
+            chosen, rejected = chosen / lengths[0], rejected / lengths[1]
+        per_pair = pair_loss(LOSS_TYPES[self.loss_types[0]], chosen - rejected, self.beta)
+        aux = self.router_aux_loss_coef * outputs[0].aux_loss if self.aux_loss_enabled else 0.0
+        self._check_trl_loss(result[0] if return_outputs else result, per_pair, aux)
+        L = self.objective.group_losses(per_pair, groups)
+        mode = "train" if self.model.training else "eval"
+        if mode == "train":
+            # every process's group losses, summed, so α moves the same everywhere (float32 on the
+            # device: MPS has no float64)
+            self.objective.update(self.accelerator.reduce(L.detach().float(), "sum").cpu().double())
+        loss = self.loss_weights[0] * self.objective.weighted(L) / len(groups) + aux
+        self._add_group_sums(mode, per_pair, correct, groups)
+        return (loss, result[1]) if return_outputs else loss
+
+    def _log_ratios(self, outputs: list, inputs: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        "Each pair's chosen and rejected completion's summed log-ratio to the reference."
+        n = inputs["completion_mask"].size(1) - 1
+        logps = outputs[0].log_probs[:, -n:].sum(dim=1)
+        ref = (torch.cat([inputs["ref_chosen_logps"], inputs["ref_rejected_logps"]])
+               if self.precompute_ref_logps else outputs[1].log_probs[:, -n:].sum(dim=1))
+        return (logps - ref).chunk(2)
+
+    def _check_trl_loss(self, trl_loss: torch.Tensor, per_pair: torch.Tensor, aux) -> None:
+        "TRL's own loss must be the mean of the per-pair losses rebuilt here: else TRL changed."
+        rebuilt = self.loss_weights[0] * per_pair.mean() + aux
+        if not torch.allclose(trl_loss.detach(), rebuilt.detach(), rtol=1e-4, atol=1e-6):
+            raise RuntimeError(f"TRL's loss {float(trl_loss):.6g} is not the mean of the per-pair "
+                               f"losses rebuilt from its forward ({float(rebuilt):.6g}): TRL "
+                               f"{trl_version} scores pairs unlike the tested {TESTED_TRL}")
+
+    def _add_group_sums(self, mode: str, per_pair, correct, groups) -> None:
+        "Adds a batch's per-group loss sums, correct pairs and pairs (every process's) to `mode`'s."
+        per_pair, correct, groups = (t.cpu() for t in self.accelerator.gather_for_metrics(
+            (per_pair.detach().float(), correct.float(), groups)))
+        onehot = torch.nn.functional.one_hot(groups, len(self.groups)).double()
+        self._group_sums[mode] += torch.stack([per_pair.double() @ onehot,
+                                               correct.double() @ onehot, onehot.sum(0)])
+
+# %% ../nbs/09_trl.ipynb #ba3f55a0
+class _GroupMetrics:
+    "The group weights and each group's loss and accuracy in TRL's log lines."
+    def evaluation_loop(self, *args, metric_key_prefix: str = "eval", **kwargs):
+        # the group metrics take the prefix `evaluate` gives ('eval', or 'eval_<name>' for each of
+        # several eval datasets), so each dataset's stay apart
+        self._eval_prefix = metric_key_prefix
+        self._group_sums["eval"].zero_()
+        return super().evaluation_loop(*args, metric_key_prefix=metric_key_prefix, **kwargs)
+
+    def _group_metrics(self, mode: str) -> dict[str, float]:
+        "The group weights (training) and each group's loss and accuracy since the last log line."
+        loss, correct, n = self._group_sums[mode]
+        out = {}
+        if mode == "train":
+            out[ETA_KEY] = float(self.objective.eta)
+            out.update({group_key("weight", g): a
+                        for g, a in zip(self.groups, self.objective.alpha.tolist())})
+        has = n > 0
+        if has.any():
+            mean_loss, accuracy = loss[has] / n[has], correct[has] / n[has]
+            names = [g for g, k in zip(self.groups, has) if k]
+            out.update({group_key("loss", g): float(v) for g, v in zip(names, mean_loss)})
+            out.update({group_key("accuracy", g): float(v) for g, v in zip(names, accuracy)})
+            out[group_key("loss")], out[group_key("accuracy")] = (float(mean_loss.max()),
+                                                                  float(accuracy.min()))
+        return out
+
+    def log(self, logs: dict, start_time: float | None = None) -> None:
+        "TRL's log line, with the group metrics (`group_key`; in evaluation `evaluate`'s prefix)."
+        mode = "train" if self.model.training else "eval"
+        prefix = "" if mode == "train" else f"{self._eval_prefix}_"
+        logs.update({prefix + k: v for k, v in self._group_metrics(mode).items()})
+        self._group_sums[mode].zero_()
+        super().log(logs, start_time)
+
+# %% ../nbs/09_trl.ipynb #0c690e2c
+class _GroupWeightCheckpoints:
+    "The group weights and η saved in every checkpoint and taken back on resume."
+    def _save_checkpoint(self, model, trial):
+        # the group weights first: every checkpoint folder TRL finishes holds them
+        if self.args.should_save:
+            folder = os.path.join(self._get_output_dir(trial=trial),
+                                  f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}")
+            state = {**self.objective.state_dict(), "groups": self.groups}
+            atomic_write(os.path.join(folder, STATE_FILE), lambda p: torch.save(state, p))
+        super()._save_checkpoint(model, trial)
+
+    def load_group_weights(self, checkpoint: str | os.PathLike) -> None:
+        "Puts the group weights and η saved in `checkpoint` (a folder) back into the objective."
+        path = os.path.join(checkpoint, STATE_FILE)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"checkpoint {checkpoint} holds no group weights "
+                                    f"({STATE_FILE}): it was not written by "
+                                    "GroupRobustDPOTrainer")
+        try:
+            state = torch.load(path, weights_only=True)
+            missing = {"log_alpha", "eta", "groups"} - set(state)
+            if missing: raise KeyError(f"no {sorted(missing)}")
+        except Exception as e:
+            raise RuntimeError(f"the group weights {path} are unreadable ({type(e).__name__}: {e})"
+                               ) from e
+        if state["groups"] != self.groups:
+            raise ValueError(f"checkpoint {checkpoint} was trained on the groups "
+                             f"{state['groups']}, this trainer's are {self.groups}")
+        self.objective.load_state_dict(state)
+
+    def train(self, resume_from_checkpoint=None, trial=None, ignore_keys_for_eval=None):
+        "TRL's `train`; a resumed run first takes back its group weights and η."
+        if resume_from_checkpoint is True:      # TRL refuses it when there is no checkpoint
+            resume_from_checkpoint = get_last_checkpoint(self.args.output_dir) or True
+        if resume_from_checkpoint not in (None, False, True):
+            self.load_group_weights(resume_from_checkpoint)
+        return super().train(resume_from_checkpoint, trial, ignore_keys_for_eval)
+
+# %% ../nbs/09_trl.ipynb #6392baad
+class GroupRobustDPOTrainer(_GroupRobustLoss, _GroupMetrics, _GroupWeightCheckpoints,
+                            DPOTrainer):
     """TRL's `DPOTrainer` training GR-DPO (`loss_type` 'sigmoid') or GR-IPO ('ipo'): TRL scores
     each pair as it does; grpo_nb's `GroupRobust` owns the group weights α and η, moves α on every
     micro-batch's group losses (summed over processes) and weighs the loss; α is saved with each
@@ -145,25 +307,25 @@ class GroupRobustDPOTrainer(DPOTrainer):
         self.groups = group_names(train_dataset, args.group_column, args.groups)
         train_dataset = with_group_ids(train_dataset, args.group_column, self.groups, "train",
                                        need_all=True)
-        if isinstance(eval_dataset, dict):
-            eval_dataset = {k: with_group_ids(v, args.group_column, self.groups, f"eval {k!r}")
-                            for k, v in eval_dataset.items()}
-        elif eval_dataset is not None:
-            eval_dataset = with_group_ids(eval_dataset, args.group_column, self.groups, "eval")
-        super().__init__(model, ref_model, args, data_collator, train_dataset, eval_dataset,
+        super().__init__(model, ref_model, args, data_collator, train_dataset,
+                         _eval_with_group_ids(eval_dataset, args.group_column, self.groups),
                          **kwargs)
-        counts = torch.bincount(torch.tensor(self.train_dataset[GROUP_ID]),
-                                minlength=len(self.groups))
-        if (counts == 0).any():     # TRL drops pairs whose prompt fills max_length
-            raise PairsError(f"group {self.groups[int((counts == 0).nonzero()[0])]!r} has no "
-                             f"training pairs left after TRL's max_length={args.max_length} filter")
-        self.objective = GroupRobust(Preference(LOSS_TYPES[args.loss_type[0]], args.beta), counts,
-                                     args.eta, args.chi)
+        if getattr(self, "_tp_size", 1) > 1:     # TP ranks share a batch: its losses summed twice
+            raise ValueError("tensor parallelism is not supported by group-robust training")
+        self.counts = _counts(self.train_dataset.with_format(None)[GROUP_ID][:], self.groups,
+                              f"left in training after TRL's max_length={args.max_length} filter")
+        self.objective = self._new_objective()
         self.data_collator = _WithGroups(self.data_collator)
-        self.add_callback(_StartWeights(self))
+        self.add_callback(_StartGroupWeights(self))
         # per mode: each group's summed pair loss, correct pairs, pairs since the last log line
         self._group_sums = {m: torch.zeros(3, len(self.groups), dtype=torch.float64)
                             for m in ("train", "eval")}
+        self._eval_prefix = "eval"
+
+    def _new_objective(self) -> GroupRobust:
+        "The group weights at a run's start: uniform α, the config's η and χ."
+        base = Preference(LOSS_TYPES[self.loss_types[0]], self.beta)
+        return GroupRobust(base, self.counts, self.args.eta, self.args.chi)
 
     def _set_signature_columns_if_needed(self):
         # keep the group ids past remove_unused_columns
@@ -174,109 +336,20 @@ class GroupRobustDPOTrainer(DPOTrainer):
         return super().compute_ref_log_probs(model, {k: v for k, v in inputs.items()
                                                      if k != GROUP_ID})
 
-    def start_weights(self, total_steps: int) -> None:
-        """η for a new run of `total_steps` optimiser steps (`GroupRobust.start`); how 'auto' was
-        resolved goes to the first log line."""
-        ids = torch.tensor(self.train_dataset[GROUP_ID])
-        a = self.args
-        per_step = (a.per_device_train_batch_size * a.gradient_accumulation_steps
+    def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval"):
+        "TRL's `evaluate`; data passed here gets its group ids first."
+        eval_dataset = _eval_with_group_ids(eval_dataset, self.args.group_column, self.groups)
+        return super().evaluate(eval_dataset, ignore_keys, metric_key_prefix)
+
+    def start_group_weights(self, total_steps: int) -> None:
+        """New group weights for a run of `total_steps` optimiser steps (a retry or a search trial
+        starts afresh too); η set by `GroupRobust.start`, how 'auto' resolved logged first."""
+        self.objective = self._new_objective()
+        ids = torch.tensor(self.train_dataset.with_format(None)[GROUP_ID][:])
+        per_step = (self._train_batch_size * self.args.gradient_accumulation_steps
                     * self.accelerator.num_processes)
         # TRL draws its own batches: M is bounded by the fullest step any group can have
         fullest = [(ids == g).nonzero().flatten()[:per_step].tolist()
                    for g in range(len(self.groups))]
         record = self.objective.start(ids, fullest, total_steps)
         self._metrics["train"].update({k: [v] for k, v in record.items()})
-
-    def _compute_loss(self, model, inputs, return_outputs):
-        groups = inputs.pop(GROUP_ID)
-        # TRL's forward runs as it does; its outputs (the policy's, then the reference's unless
-        # precomputed) are kept as they pass, so the pairs' scores come without a second forward
-        seen, models = [], [model] + ([self.ref_model] if self.ref_model is not None else [])
-        hooks = [self.accelerator.unwrap_model(m).register_forward_hook(
-                 lambda module, args, out: seen.append(out)) for m in models]
-        try: result = super()._compute_loss(model, inputs, return_outputs)
-        finally:
-            for h in hooks: h.remove()
-        chosen, rejected = self._scores(seen, inputs)
-        per_pair = pair_loss(self.objective.base.kind, chosen - rejected, self.beta)
-        L = self.objective.group_losses(per_pair, groups)
-        mode = "train" if self.model.training else "eval"
-        # in training: every process's group losses, summed, so α moves the same everywhere
-        if mode == "train":
-            self.objective.update(self.accelerator.reduce(L.detach().double(), "sum").cpu())
-        # uniform α and groups of equal size give TRL's loss, the batch mean
-        loss = self.objective.weighted(L) / len(groups)
-        if self.aux_loss_enabled: loss = loss + self.router_aux_loss_coef * seen[0].aux_loss
-        self._add_group_sums(mode, per_pair, chosen > rejected, groups)
-        return (loss, result[1]) if return_outputs else loss
-
-    def _scores(self, seen: list, inputs: dict) -> tuple[torch.Tensor, torch.Tensor]:
-        """Each pair's chosen and rejected score as TRL's loss sees them: the completion's summed
-        log-ratio to the reference, per completion token for IPO."""
-        n = inputs["completion_mask"].size(1) - 1
-        logps = seen[0].log_probs[:, -n:].sum(dim=1)
-        ref = (torch.cat([inputs["ref_chosen_logps"], inputs["ref_rejected_logps"]])
-               if self.precompute_ref_logps else seen[1].log_probs[:, -n:].sum(dim=1))
-        scores = logps - ref
-        if self.objective.base.kind == "ipo":
-            scores = scores / inputs["completion_mask"].sum(dim=1).clamp(min=1.0)
-        return scores.chunk(2)
-
-    def _add_group_sums(self, mode: str, per_pair, correct, groups) -> None:
-        "Adds a batch's per-group loss sums, correct pairs and pairs (every process's) to `mode`'s."
-        per_pair, correct, groups = self.accelerator.gather_for_metrics(
-            (per_pair.detach().double(), correct.double(), groups))
-        onehot = torch.nn.functional.one_hot(groups, len(self.groups)).double()
-        self._group_sums[mode] += torch.stack([per_pair @ onehot, correct @ onehot,
-                                               onehot.sum(0)]).cpu()
-
-    def log(self, logs: dict, start_time: float | None = None) -> None:
-        "TRL's log line, with the group weights and each group's loss and accuracy since the last."
-        mode = "train" if self.model.training else "eval"
-        metrics, (loss, correct, n) = self._metrics[mode], self._group_sums[mode]
-        if mode == "train":
-            metrics[ETA_KEY] = [float(self.objective.eta)]
-            metrics.update({group_key("weight", g): [a]
-                            for g, a in zip(self.groups, self.objective.alpha.tolist())})
-        if n.any():
-            mean_loss, accuracy = loss[n > 0] / n[n > 0], correct[n > 0] / n[n > 0]
-            for g, l, a in zip([g for g, k in zip(self.groups, n) if k], mean_loss, accuracy):
-                metrics[group_key("loss", g)] = [float(l)]
-                metrics[group_key("accuracy", g)] = [float(a)]
-            metrics[group_key("loss")], metrics[group_key("accuracy")] = (
-                [float(mean_loss.max())], [float(accuracy.min())])
-        self._group_sums[mode].zero_()
-        super().log(logs, start_time)
-
-    def _save_checkpoint(self, model, trial):
-        # the weights first: every checkpoint folder TRL finishes holds them
-        if self.args.should_save:
-            folder = os.path.join(self._get_output_dir(trial=trial),
-                                  f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}")
-            state = {**self.objective.state_dict(), "groups": self.groups}
-            atomic_write(os.path.join(folder, STATE_FILE), lambda p: torch.save(state, p))
-        super()._save_checkpoint(model, trial)
-
-    def load_weights(self, checkpoint: str | os.PathLike) -> None:
-        "Puts the group weights and η saved in `checkpoint` (a folder) back into the objective."
-        path = os.path.join(checkpoint, STATE_FILE)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"checkpoint {checkpoint} holds no group weights "
-                                    f"({STATE_FILE}): it was not written by "
-                                    "GroupRobustDPOTrainer")
-        try: state = torch.load(path, weights_only=True)
-        except Exception as e:
-            raise RuntimeError(f"the group weights {path} are unreadable ({type(e).__name__}: {e})"
-                               ) from e
-        if state["groups"] != self.groups:
-            raise ValueError(f"checkpoint {checkpoint} was trained on the groups "
-                             f"{state['groups']}, this trainer's are {self.groups}")
-        self.objective.load_state_dict(state)
-
-    def train(self, resume_from_checkpoint=None, trial=None, ignore_keys_for_eval=None, **kwargs):
-        "TRL's `train`; a resumed run first takes back its group weights and η."
-        if resume_from_checkpoint is True:      # TRL refuses it when there is no checkpoint
-            resume_from_checkpoint = get_last_checkpoint(self.args.output_dir) or True
-        if resume_from_checkpoint not in (None, False, True):
-            self.load_weights(resume_from_checkpoint)
-        return super().train(resume_from_checkpoint, trial, ignore_keys_for_eval, **kwargs)
