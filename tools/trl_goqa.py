@@ -4,14 +4,16 @@ with the paper's LoRA, and its time per step beside TRL's plain DPOTrainer (IPO)
 batches: docs/trl.md's example run.
 
 Both trainers get the same config, seed and sampler, so they draw the same batches; they run in
-turn (plain, GR, plain, GR, ...) in this one process and each step is timed by a callback
-(optimiser step included, the first step of each run left out as warm-up). The GR-IPO runs'
+turn in this one process, the order swapped every round (plain then GR, GR then plain, ...) and
+the previous trainer collected before each, and each step is timed by a callback (optimiser step
+included, the first step of each run left out as warm-up); the overhead is the median over
+matched steps of GR's time over plain's. The GR-IPO runs'
 per-country weights, training losses and validation losses are printed, and everything is
 written to --out as JSON (numbers only: no data text, no weights).
 
     .venv/bin/python tools/trl_goqa.py --out results/trl_goqa.json
 """
-import argparse, json, os, platform, statistics, tempfile, time
+import argparse, gc, json, os, platform, statistics, tempfile, time
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
@@ -78,22 +80,29 @@ def main():
     torch.set_num_threads(os.cpu_count() or 1)
     pairs = load_pairs(opts.data)          # train/val/test with countries as groups
     runs = {"plain": [], "gr": []}
-    for _ in range(opts.rounds):
-        for name in ("plain", "gr"):
+    for r in range(opts.rounds):
+        for name in (("plain", "gr") if r % 2 == 0 else ("gr", "plain")):
+            gc.collect()
             runs[name].append(run(name == "gr", pairs, opts))
             print(name, "step s:", [round(t, 2) for t in runs[name][-1]["step_s"]], flush=True)
     median = {k: statistics.median(t for r in v for t in r["step_s"][1:]) for k, v in runs.items()}
+    ratios = [g / p for gr_run, plain_run in zip(runs["gr"], runs["plain"])
+              for g, p in zip(gr_run["step_s"][1:], plain_run["step_s"][1:])]
     gr = runs["gr"][-1]
     record = {"command": "tools/trl_goqa.py " + " ".join(
                   f"--{k} {v}" for k, v in vars(opts).items() if k != "data"),
               "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
               "torch": torch.__version__, "trl": __import__("trl").__version__,
               "pairs": {s: len(pairs[s]) for s in pairs}, "median_step_s": median,
-              "overhead": median["gr"] / median["plain"] - 1, "runs": runs}
+              "overhead": statistics.median(ratios) - 1,
+              "overhead_quartiles": [q - 1 for q in statistics.quantiles(ratios, n=4)],
+              "runs": runs}
     os.makedirs(os.path.dirname(opts.out) or ".", exist_ok=True)
     with open(opts.out, "w") as f: json.dump(record, f, indent=1)
-    print(f"median s/step: TRL DPOTrainer (IPO) {median['plain']:.3f}, GroupRobustDPOTrainer "
-          f"(GR-IPO) {median['gr']:.3f}: {100 * record['overhead']:+.1f}%")
+    q1, _, q3 = record["overhead_quartiles"]
+    print(f"median s/step: TRL DPOTrainer (IPO) {median['plain']:.2f}, GroupRobustDPOTrainer "
+          f"(GR-IPO) {median['gr']:.2f}; matched steps, GR/plain - 1: median "
+          f"{100 * record['overhead']:+.1f}% (quartiles {100 * q1:+.1f}%, {100 * q3:+.1f}%)")
     print(f"eta {gr['eta']:.3g} ({gr['eta_auto']})")
     print("country | weight | train loss | val loss | val accuracy")
     for c in gr["weights"]:
