@@ -31,7 +31,7 @@ ETA_KEY = "group_eta"
 
 def group_key(metric: str, group: str = "") -> str:
     """The log key of a per-group `metric` ('weight', 'loss', 'accuracy') of `group`, or (no
-    group) of the worst group; in evaluation prefixed as `evaluate` says ('eval_', ...)."""
+    group) of the worst group; in evaluation under the prefix that `evaluate` gives."""
     return f"group_{metric}/{group}" if group else f"worst_group_{metric}"
 
 # %% auto #0
